@@ -8,11 +8,24 @@ functional
     NumPy versions of the losses in torch.nn.functional, same names and semantics.
 mle
     Cross-entropy as maximum likelihood: sampling, empirical frequencies, fitting a softmax.
+neuron
+    One sigmoid neuron trained by gradient descent: the learning-slowdown experiment.
+demos
+    Kernel-free HTML/JS demos for the static website.
 plotting
     The book's colour-blind-safe plotting style.
 """
 
-from . import functional, info, mle, plotting
+import importlib
+from types import ModuleType
 
-__all__ = ["functional", "info", "mle", "plotting"]
+# Submodules load on first use (``xent.info``), so ``import xent`` stays fast and a module that
+# needs torch or ipywidgets costs nothing until a chapter asks for it.
+__all__ = ["checks", "demos", "functional", "info", "mle", "neuron", "plotting", "widgets"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
