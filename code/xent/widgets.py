@@ -11,11 +11,13 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
 from . import info
+from ._validation import check_distribution
 from .plotting import PALETTE
 
-__all__ = ["surprisal_explorer"]
+__all__ = ["entropy_explorer", "kl_explorer", "surprisal_explorer"]
 
 
 def _surprisal_readout(p: float) -> str:
@@ -81,3 +83,159 @@ def surprisal_explorer(p: float = 0.25) -> widgets.VBox:
     slider.observe(lambda change: redraw(change["new"]), names="value")
     redraw(p)
     return widgets.VBox([slider, readout, plot])
+
+
+def _weight_sliders(weights: list[float], prefix: str) -> list[widgets.FloatSlider]:
+    """One slider per outcome; their values are weights, renormalised into a distribution."""
+    return [
+        widgets.FloatSlider(
+            value=float(w),
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            description=f"{prefix}[{i}]",
+            readout_format=".2f",
+            continuous_update=True,
+            layout=widgets.Layout(width="22em"),
+        )
+        for i, w in enumerate(weights)
+    ]
+
+
+def _normalised(sliders: list[widgets.FloatSlider]) -> np.ndarray | None:
+    """The slider values divided by their sum, or None when they are all 0."""
+    w = np.array([s.value for s in sliders], dtype=float)
+    total = w.sum()
+    return None if total <= 0 else w / total
+
+
+def _start_weights(p: ArrayLike, name: str) -> list[float]:
+    """Validate a starting distribution for an explorer (at least 2 outcomes)."""
+    probs = check_distribution(p, name)
+    if probs.ndim != 1 or probs.size < 2:
+        raise ValueError(f"{name} must be one distribution over at least 2 outcomes")
+    return [float(v) for v in probs]
+
+
+def _bits(x: float) -> str:
+    return "&infin;" if np.isinf(x) else f"{x:.3f}"
+
+
+def entropy_explorer(p: ArrayLike = (0.1, 0.1, 0.1, 0.7)) -> widgets.VBox:
+    """Sliders over a distribution, a live bar chart and the entropy in bits.
+
+    The sliders hold weights; the distribution is the weights divided by their sum, so any
+    setting is a valid distribution and the bars always add up to 1.
+
+    Parameters
+    ----------
+    p : array_like, default (0.1, 0.1, 0.1, 0.7)
+        Starting distribution over ``K >= 2`` outcomes.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        A box of sliders, a text readout and the bar chart; moving a slider updates both.
+
+    Examples
+    --------
+    >>> box = entropy_explorer([0.25, 0.25, 0.25, 0.25])
+    >>> sliders, readout = box.children[0].children, box.children[1]
+    >>> "H = 2.000 bits" in readout.value
+    True
+    >>> sliders[0].value = 0.0
+    >>> "H = 1.585 bits" in readout.value  # three equal outcomes left
+    True
+    """
+    start = _start_weights(p, "p")
+    k = len(start)
+    sliders = _weight_sliders(start, "w")
+    readout = widgets.HTML()
+    plot = widgets.Image(format="png")
+
+    def redraw(_change: object = None) -> None:
+        probs = _normalised(sliders)
+        if probs is None:
+            readout.value = "<b>All weights are 0</b>: raise one of them to get a distribution."
+            return
+        h = info.entropy(probs)
+        readout.value = (
+            f"<b>H = {h:.3f} bits</b> (at most log2 {k} = {np.log2(k):.3f}); "
+            "p = [" + ", ".join(f"{v:.3f}" for v in probs) + "]"
+        )
+        fig, ax = plt.subplots(figsize=(5.5, 3.0))
+        ax.bar(range(k), probs, color=PALETTE["blue"])
+        ax.axhline(1 / k, color=PALETTE["black"], linestyle=":", linewidth=1)
+        ax.set(xlabel="outcome", ylabel="probability", ylim=(0, 1), xticks=range(k))
+        ax.set_title(f"H(p) = {h:.3f} bits")
+        plot.value = _png(fig)
+
+    for s in sliders:
+        s.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.VBox(sliders), readout, plot])
+
+
+def kl_explorer(
+    p: ArrayLike = (0.6, 0.3, 0.1),
+    q: ArrayLike = (0.2, 0.3, 0.5),
+) -> widgets.VBox:
+    """Two sets of sliders for a pair of distributions, their bars, and KL in both directions.
+
+    The readout shows ``H(p)``, ``H(p, q)``, ``D(p || q) = H(p, q) - H(p)`` and ``D(q || p)``,
+    in bits, so the asymmetry of KL divergence is visible as the sliders move.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Starting distributions over the same ``K >= 2`` outcomes.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The two columns of sliders, the readout and the bar chart.
+
+    Examples
+    --------
+    >>> box = kl_explorer([0.5, 0.5], [0.5, 0.5])
+    >>> columns, readout = box.children[0], box.children[1]
+    >>> "D(p||q) = 0.000" in readout.value
+    True
+    >>> columns.children[1].children[1].value = 0.0  # q puts everything on outcome 0
+    >>> "D(p||q) = &infin;" in readout.value and "D(q||p) = 1.000" in readout.value
+    True
+    """
+    p_start, q_start = _start_weights(p, "p"), _start_weights(q, "q")
+    if len(p_start) != len(q_start):
+        raise ValueError(
+            f"p and q must have the same number of outcomes; got {len(p_start)} and {len(q_start)}"
+        )
+    k = len(p_start)
+    p_sliders, q_sliders = _weight_sliders(p_start, "p"), _weight_sliders(q_start, "q")
+    readout = widgets.HTML()
+    plot = widgets.Image(format="png")
+
+    def redraw(_change: object = None) -> None:
+        pp, qq = _normalised(p_sliders), _normalised(q_sliders)
+        if pp is None or qq is None:
+            readout.value = "<b>All weights of p or of q are 0</b>: raise one of them."
+            return
+        h, h_pq = info.entropy(pp), info.cross_entropy(pp, qq)
+        kl_pq, kl_qp = info.kl_divergence(pp, qq), info.kl_divergence(qq, pp)
+        readout.value = (
+            f"H(p) = {_bits(h)}, H(p, q) = {_bits(h_pq)}, "
+            f"<b>D(p||q) = {_bits(kl_pq)}</b>, <b>D(q||p) = {_bits(kl_qp)}</b> (bits)"
+        )
+        fig, ax = plt.subplots(figsize=(5.5, 3.0))
+        x = np.arange(k)
+        ax.bar(x - 0.2, pp, width=0.4, color=PALETTE["blue"], label="p (truth)")
+        ax.bar(x + 0.2, qq, width=0.4, color=PALETTE["orange"], label="q (model)")
+        ax.set(xlabel="outcome", ylabel="probability", ylim=(0, 1), xticks=x)
+        ax.legend()
+        plot.value = _png(fig)
+
+    for s in p_sliders + q_sliders:
+        s.observe(redraw, names="value")
+    redraw()
+    columns = widgets.HBox([widgets.VBox(p_sliders), widgets.VBox(q_sliders)])
+    return widgets.VBox([columns, readout, plot])
