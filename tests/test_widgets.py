@@ -7,7 +7,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from xent.widgets import entropy_explorer, kl_explorer, surprisal_explorer
+from xent.widgets import entropy_explorer, kl_explorer, slowdown_explorer, surprisal_explorer
 
 
 def test_surprisal_explorer_updates_readout() -> None:
@@ -78,3 +78,28 @@ def test_kl_explorer_shows_both_directions() -> None:
 def test_kl_explorer_rejects_mismatched_pair() -> None:
     with pytest.raises(ValueError, match="same number of outcomes"):
         kl_explorer([0.5, 0.5], [0.2, 0.3, 0.5])
+
+
+def test_slowdown_explorer_reacts_to_every_control() -> None:
+    from xent.neuron import train
+
+    w, b, eta, epochs, cost, readout, plot = slowdown_explorer().children
+    assert f"{train(0.6, 0.9, 'quadratic').a[-1]:.4f}" in readout.value
+    before = bytes(plot.value)
+    w.value, b.value = 2.0, 2.0
+    assert f"{train(2.0, 2.0, 'quadratic').a[-1]:.4f}" in readout.value
+    assert bytes(plot.value) != before
+    cost.value = "cross_entropy"
+    assert "cross-entropy cost" in readout.value
+    assert f"{train(2.0, 2.0, 'cross_entropy').a[-1]:.4f}" in readout.value
+    eta.value, epochs.value = 0.005, 100
+    ref = train(2.0, 2.0, "cross_entropy", eta=0.005, epochs=100).a[-1]
+    assert f"{ref:.4f}</b> after 100 iterations" in readout.value
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"eta": 0.0}, {"cost": "hinge"}, {"w": 10.0}, {"epochs": -1}, {"epochs": 5000}]
+)
+def test_slowdown_explorer_rejects_bad_start(kwargs) -> None:
+    with pytest.raises(ValueError):
+        slowdown_explorer(**kwargs)

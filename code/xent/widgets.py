@@ -17,7 +17,7 @@ from . import info
 from ._validation import check_distribution
 from .plotting import PALETTE
 
-__all__ = ["entropy_explorer", "kl_explorer", "surprisal_explorer"]
+__all__ = ["entropy_explorer", "kl_explorer", "slowdown_explorer", "surprisal_explorer"]
 
 
 def _surprisal_readout(p: float) -> str:
@@ -239,3 +239,110 @@ def kl_explorer(
     redraw()
     columns = widgets.HBox([widgets.VBox(p_sliders), widgets.VBox(q_sliders)])
     return widgets.VBox([columns, readout, plot])
+
+
+def _slowdown_readout(run_a: np.ndarray, other_a: np.ndarray, cost: str) -> str:
+    """Text shown under the slowdown explorer's controls."""
+    other = "cross-entropy" if cost == "quadratic" else "quadratic"
+    n = len(run_a) - 1
+    return (
+        f"<b>{cost.replace('_', '-')} cost</b>: output {run_a[0]:.3f} at the start, "
+        f"<b>{run_a[-1]:.4f}</b> after {n} iterations (the {other} cost: {other_a[-1]:.4f})"
+    )
+
+
+def slowdown_explorer(
+    w: float = 0.6,
+    b: float = 0.9,
+    eta: float = 0.15,
+    epochs: int = 300,
+    cost: str = "quadratic",
+) -> widgets.VBox:
+    """Sliders for the learning-slowdown experiment, with live curves of output and cost.
+
+    One sigmoid neuron with input 1 and target 0 is trained by ``xent.neuron.train`` from the
+    chosen ``(w, b)``; the plot shows the output and the cost per iteration for the chosen cost
+    (solid) and the other cost (dashed), so the two can be compared at the same rate.
+
+    Parameters
+    ----------
+    w, b : float, defaults 0.6 and 0.9
+        Starting weight and bias, in [-4, 4].
+    eta : float, default 0.15
+        Learning rate, in [0.005, 1].
+    epochs : int, default 300
+        Number of iterations, 1 to 1000.
+    cost : {"quadratic", "cross_entropy"}, default "quadratic"
+        The cost selected at first.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Children: the ``w``, ``b``, ``eta`` and iterations sliders, the cost buttons, a text
+        readout and the plot; every control redraws the readout and the plot.
+
+    Examples
+    --------
+    >>> box = slowdown_explorer()
+    >>> w, b, eta, epochs, cost, readout, plot = box.children
+    >>> "0.0940" in readout.value
+    True
+    >>> w.value, b.value = 2.0, 2.0
+    >>> "0.2028" in readout.value
+    True
+    """
+    from . import neuron
+
+    neuron.train(w, b, cost, eta=eta, epochs=epochs)  # validates every argument
+    ranges = {"w": (-4.0, 4.0), "b": (-4.0, 4.0), "eta": (0.005, 1.0), "epochs": (1, 1000)}
+    for name, value in {"w": w, "b": b, "eta": eta, "epochs": epochs}.items():
+        lo, hi = ranges[name]
+        if not lo <= value <= hi:
+            raise ValueError(f"{name} = {value!r} is outside the explorer's range [{lo}, {hi}]")
+    layout = widgets.Layout(width="28em")
+    w_slider = widgets.FloatSlider(value=w, min=-4, max=4, step=0.1, description="w", layout=layout)
+    b_slider = widgets.FloatSlider(value=b, min=-4, max=4, step=0.1, description="b", layout=layout)
+    eta_slider = widgets.FloatSlider(
+        value=eta,
+        min=0.005,
+        max=1.0,
+        step=0.005,
+        description="η",
+        readout_format=".3f",
+        layout=layout,
+    )
+    epochs_slider = widgets.IntSlider(
+        value=epochs, min=1, max=1000, description="iterations", layout=layout
+    )
+    cost_buttons = widgets.ToggleButtons(
+        options=[("quadratic", "quadratic"), ("cross-entropy", "cross_entropy")],
+        value=cost,
+        description="cost",
+    )
+    readout = widgets.HTML()
+    plot = widgets.Image(format="png")
+
+    def redraw(_change: object = None) -> None:
+        chosen = cost_buttons.value
+        other = "cross_entropy" if chosen == "quadratic" else "quadratic"
+        args = (w_slider.value, b_slider.value)
+        kwargs = {"eta": eta_slider.value, "epochs": epochs_slider.value}
+        runs = {c: neuron.train(*args, c, **kwargs) for c in (chosen, other)}
+        readout.value = _slowdown_readout(runs[chosen].a, runs[other].a, chosen)
+        fig, (ax_a, ax_c) = plt.subplots(1, 2, figsize=(8.0, 3.0))
+        for c, style in ((chosen, "-"), (other, "--")):
+            colour = PALETTE["blue"] if c == "quadratic" else PALETTE["vermillion"]
+            label = c.replace("_", "-")
+            ax_a.plot(runs[c].a, style, color=colour, label=label)
+            ax_c.plot(runs[c].cost, style, color=colour, label=label)
+        ax_a.set(xlabel="iteration", ylabel="output a", ylim=(0, 1))
+        ax_c.set(xlabel="iteration", ylabel="cost C", ylim=(0, None))
+        ax_a.legend()
+        plot.value = _png(fig)
+
+    for control in (w_slider, b_slider, eta_slider, epochs_slider, cost_buttons):
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox(
+        [w_slider, b_slider, eta_slider, epochs_slider, cost_buttons, readout, plot]
+    )
