@@ -1,0 +1,110 @@
+"""Sphinx extension: make the book's website work offline, with nothing loaded from a CDN.
+
+Loaded by _config.yml (``sphinx: local_extensions``). It does two things:
+
+* **MathJax from a registry package.** The pinned PyPI package ``sphinx-mathjax-offline``
+  ships MathJax 3.2 (Apache-2.0). Its own extension copies all 24 MB of it into every build;
+  this one points ``mathjax_path`` at ``_static/mathjax/tex-chtml.js`` and copies only what
+  that component can load: the component itself, its CHTML fonts, the TeX extensions it
+  autoloads (e.g. ``\\cancel``), and the accessibility modules and speech rules that its
+  context menu loads on demand (about 7 MB in the site; a page transfers only what it uses).
+* **No Thebe.** ``sphinx_thebe`` is always on in Jupyter Book; with the live-code button
+  switched off (``launch_buttons: thebe: false``) its scripts do nothing except reference
+  unpkg.com and, declared twice, log "THEBE_JS_URL has already been declared". They are
+  dropped from every page.
+
+It also sets the theme's ``default_mode`` (a template variable) to ``auto`` (light or dark
+as the reader's system says): left empty, pydata-sphinx-theme logs "Got invalid theme mode"
+on a reader's first visit.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+#: Where the page loads MathJax from, relative to ``_static``.
+MATHJAX_PATH = "mathjax/tex-chtml.js"
+
+#: The parts of the MathJax distribution that ``tex-chtml.js`` may request.
+MATHJAX_PARTS = (
+    "tex-chtml.js",
+    "output/chtml/fonts/woff-v2",
+    "input/tex/extensions",
+    "a11y",
+    "sre",
+    "ui",
+)
+
+
+def mathjax_source() -> Path:
+    """The MathJax distribution inside the installed ``sphinx-mathjax-offline`` package."""
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or spec.origin is None:
+        raise RuntimeError(
+            "the website needs the package sphinx-mathjax-offline (pip install -r requirements.txt)"
+        )
+    return Path(spec.origin).parent / "static" / "mathjax"
+
+
+def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
+    """Copy the MathJax subset into the built site (only files that are missing or changed)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    source = mathjax_source()
+    target = Path(app.outdir) / "_static" / "mathjax"
+    for part in MATHJAX_PARTS:
+        origin = source / part
+        files = (
+            [origin] if origin.is_file() else sorted(p for p in origin.rglob("*") if p.is_file())
+        )
+        for file in files:
+            dest = target / file.relative_to(source)
+            if not dest.is_file() or dest.stat().st_size != file.stat().st_size:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(file, dest)
+
+
+def _is_thebe(asset: Any) -> bool:
+    """True for the script and style entries that sphinx_thebe adds to every page."""
+    filename = str(getattr(asset, "filename", asset) or "")
+    body = str(getattr(asset, "attributes", {}).get("body", ""))
+    return "thebe" in filename or "THEBE_JS_URL" in body
+
+
+def drop_thebe_assets(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Remove Thebe's scripts and stylesheet from the page."""
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
+
+
+def drop_thebe_config(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Remove the inline Thebe configuration that sphinx_thebe appends to each page."""
+    for node in list(doctree.findall(nodes.raw)):
+        text = node.astext()
+        if "x-thebe-config" in text or "kernelName =" in text:
+            node.parent.remove(node)
+
+
+def default_theme_mode(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Give the theme a valid colour mode for readers who never chose one."""
+    context.setdefault("default_mode", "auto")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.config.mathjax_path = MATHJAX_PATH
+    app.connect("html-page-context", default_theme_mode)
+    app.connect("build-finished", copy_mathjax)
+    app.connect("html-page-context", drop_thebe_assets, priority=900)
+    app.connect("doctree-resolved", drop_thebe_config, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
