@@ -1,6 +1,19 @@
 """NumPy versions of the losses in ``torch.nn.functional``, with the same names and semantics.
 
-So far: ``softmax`` and ``log_softmax``. The losses follow.
+Each function takes the same arguments, with the same defaults, as its namesake in
+``torch.nn.functional`` (the deprecated ``size_average`` and ``reduce`` arguments left out), and
+returns a NumPy array in the input's float dtype: ``'mean'`` and ``'sum'`` give a 0-d array, as
+torch gives a 0-d tensor. The class axis is axis 1 of an input of shape ``(N, C)`` or
+``(N, C, d1, ..., dk)`` and axis 0 of an input of shape ``(C)``, as in torch.
+
+Where torch would silently return NaN or a meaningless number, these functions raise a
+``ValueError`` that says what is wrong, with one deliberate exception that torch also makes: a
+``'mean'`` with nothing to average over (every target equal to ``ignore_index``, an empty
+batch, or class weights summing to 0 over the counted targets) is 0/0 and returns NaN.
+
+``cross_entropy_grad`` is the gradient of ``cross_entropy`` with respect to the logits,
+``softmax(input) - onehot(target)`` with class weights, label smoothing and the reduction's
+normalisation folded in.
 """
 
 from __future__ import annotations
@@ -8,9 +21,22 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_float_array
+from ._validation import as_float_array, check_probabilities
 
-__all__ = ["log_softmax", "softmax"]
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "kl_div",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "softmax",
+]
+
+FloatArray = NDArray[np.floating]
+_REDUCTIONS = ("none", "mean", "sum")
 
 
 def _logits(input: ArrayLike, dim: int) -> NDArray[np.floating]:
@@ -89,3 +115,694 @@ def softmax(input: ArrayLike, dim: int = -1) -> NDArray[np.floating]:
     shifted = x - np.max(x, axis=dim, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=dim, keepdims=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared checks and reshaping for the losses
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_reduction(reduction: str, allowed: tuple[str, ...] = _REDUCTIONS) -> None:
+    if reduction not in allowed:
+        choices = ", ".join(repr(r) for r in allowed)
+        raise ValueError(f"reduction must be one of {choices}; got {reduction!r}")
+
+
+def _check_smoothing(label_smoothing: float) -> float:
+    value = float(label_smoothing)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0; got {label_smoothing!r}")
+    return value
+
+
+def _reduce(loss: FloatArray, reduction: str, denominator: float | None = None) -> FloatArray:
+    """Apply ``reduction``; a ``'mean'`` over nothing (denominator 0) is NaN, made on purpose."""
+    if reduction == "none":
+        return loss
+    total = np.sum(loss, dtype=loss.dtype)
+    if reduction == "sum":
+        return np.asarray(total)
+    count = loss.size if denominator is None else denominator
+    if count == 0:  # 0/0, exactly what torch returns; built directly so numpy does not warn
+        return np.array(np.nan, dtype=loss.dtype)
+    return np.asarray(total / count, dtype=loss.dtype)
+
+
+def _log_prob_tolerance(x: FloatArray) -> float:
+    """How far above 0 a computed log-probability may drift by rounding."""
+    return float(np.sqrt(np.finfo(x.dtype).eps))
+
+
+def _class_input(input: ArrayLike, name: str = "input") -> FloatArray:
+    x = as_float_array(input, name)
+    if x.ndim == 0:
+        raise ValueError(
+            f"{name} needs a class axis: shape (C), (N, C) or (N, C, d1, ..., dk); "
+            f"got the single number {x.item()!r}"
+        )
+    n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
+    if n_classes == 0:
+        raise ValueError(f"{name} has no classes (its class axis has length 0); shape {x.shape}")
+    return x
+
+
+def _classes_last(x: NDArray) -> tuple[NDArray, tuple[int, ...]]:
+    """View an (C), (N, C) or (N, C, d1, ..., dk) array as rows of classes, shape (M, C)."""
+    if x.ndim == 1:
+        return x[None, :], ()
+    moved = np.moveaxis(x, 1, -1)
+    return moved.reshape(-1, x.shape[1]), moved.shape[:-1]
+
+
+def _classes_back(g2: NDArray, batch: tuple[int, ...], ndim: int) -> NDArray:
+    """Undo ``_classes_last``."""
+    if ndim == 1:
+        return g2[0]
+    return np.moveaxis(g2.reshape(*batch, g2.shape[-1]), -1, 1)
+
+
+def _class_weight(weight: ArrayLike | None, n_classes: int, dtype: np.dtype) -> FloatArray | None:
+    if weight is None:
+        return None
+    w = as_float_array(weight, "weight")
+    if w.shape != (n_classes,):
+        raise ValueError(
+            f"weight must hold one number per class, shape ({n_classes},); got shape {w.shape}"
+        )
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError(f"class weights must be finite and >= 0; got {w}")
+    return w.astype(dtype, copy=False)
+
+
+def _is_probability_target(target: NDArray, input_shape: tuple[int, ...]) -> bool:
+    """torch's rule: a target with the input's shape holds class probabilities."""
+    if target.shape != input_shape:
+        return False
+    if np.issubdtype(target.dtype, np.floating):
+        return True
+    raise ValueError(
+        f"target has the input's shape {input_shape}, so it is read as class probabilities "
+        f"(for example one-hot rows), and those must be floating point; got dtype "
+        f"{target.dtype}. Convert it with target.astype(float), or pass class indices "
+        "(target.argmax(axis=1)) instead"
+    )
+
+
+def _class_targets(
+    target: NDArray, batch: tuple[int, ...], n_classes: int, ignore_index: int
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Flatten class-index targets; return them and the mask of the ones that count."""
+    if target.dtype == bool or not np.issubdtype(target.dtype, np.integer):
+        raise ValueError(
+            f"target holds class indices, so it must be an integer array (torch.long, numpy "
+            f"int64); got dtype {target.dtype}. Class-probability targets must instead have "
+            "the input's shape"
+        )
+    if target.shape != batch:
+        raise ValueError(
+            f"target must hold one class index per example, shape {batch} (the input's shape "
+            f"without the class axis); got shape {target.shape}"
+        )
+    t = target.reshape(-1)
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise ValueError(
+            f"target contains the class index {t[bad][0]}, but the classes are 0..{n_classes - 1}"
+            f" (and ignore_index is {ignore_index})"
+        )
+    return t, valid
+
+
+def _logsumexp_rows(x2: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Row-wise ``m``, ``exp(x - m)`` and ``log(sum(exp(x)))`` of (M, C) logits."""
+    m = x2.max(axis=1)
+    if not np.isfinite(m).all():
+        raise ValueError(
+            "input (the logits) must hold finite numbers: a row contains +inf or is entirely "
+            "-inf, and its softmax is undefined"
+        )
+    e = np.subtract(x2, m[:, None])
+    np.exp(e, out=e)
+    lse = m + np.log(e.sum(axis=1))
+    return m, e, lse
+
+
+def _target_weights(
+    t: NDArray, valid: NDArray[np.bool_], w: FloatArray | None, dtype: np.dtype
+) -> tuple[NDArray[np.intp], FloatArray]:
+    """Gather-safe indices (ignored ones set to 0) and each target's weight (0 if ignored)."""
+    safe = np.where(valid, t, 0)
+    if w is None:
+        wy = valid.astype(dtype)
+    else:
+        wy = np.where(valid, w[safe], 0).astype(dtype, copy=False)
+    return safe, wy
+
+
+def _probability_targets(target: ArrayLike, dtype: np.dtype) -> FloatArray:
+    return check_probabilities(target, "target").astype(dtype, copy=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Losses
+# ---------------------------------------------------------------------------------------------
+
+
+def nll_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> FloatArray:
+    """Negative log-likelihood of the target classes, like ``torch.nn.functional.nll_loss``.
+
+    Example ``n`` with target class ``y_n`` contributes ``l_n = -w[y_n] * input[n, y_n]``
+    (0 when ``y_n == ignore_index``). ``'mean'`` divides the sum by the **total weight of the
+    counted targets**, ``sum_n w[y_n]``, not by the number of examples.
+
+    Parameters
+    ----------
+    input : array_like
+        Log-probabilities (for example from ``log_softmax``), shape ``(C)``, ``(N, C)`` or
+        ``(N, C, d1, ..., dk)``; the class axis is 1 (0 for a 1-d input).
+    target : array_like of int
+        Class indices in ``0..C-1`` or ``ignore_index``, shape ``()``, ``(N)`` or
+        ``(N, d1, ..., dk)``.
+    weight : array_like, optional
+        One non-negative weight per class, shape ``(C)``.
+    ignore_index : int, default -100
+        Targets equal to it contribute nothing, to the sum or to the mean's denominator.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'none'`` returns one loss per example, in the target's shape.
+
+    Returns
+    -------
+    ndarray
+        The loss (0-d for ``'mean'`` and ``'sum'``). A ``'mean'`` with nothing to average
+        over (every target ignored, or zero total weight) is 0/0 and returns NaN, as in torch.
+
+    Raises
+    ------
+    ValueError
+        On mismatched shapes, non-integer targets, a class index out of range that is not
+        ``ignore_index``, or an input entry above 0. Torch accepts the last one silently and
+        returns a meaningless number: it usually means probabilities or logits were passed
+        where log-probabilities belong.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logp = np.log([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]])
+    >>> print(nll_loss(logp, [0, 1], reduction="none"))
+    [0.69314718 0.22314355]
+    >>> print(round(float(nll_loss(logp, [0, 1])), 6))  # (0.693147 + 0.223144) / 2
+    0.458145
+    >>> print(nll_loss(logp, [-100, -100]))  # every target ignored: 0/0
+    nan
+    """
+    _check_reduction(reduction)
+    x = _class_input(input)
+    if x.size and x.max() > _log_prob_tolerance(x):
+        raise ValueError(
+            f"nll_loss takes log-probabilities (all <= 0), but input has the entry {x.max():g}; "
+            "pass log_softmax(logits, dim=1), or use cross_entropy on the logits directly"
+        )
+    x2, batch = _classes_last(x)
+    w = _class_weight(weight, x2.shape[1], x.dtype)
+    t, valid = _class_targets(np.asarray(target), batch, x2.shape[1], ignore_index)
+    safe, wy = _target_weights(t, valid, w, x.dtype)
+    picked = np.where(valid, x2[np.arange(len(t)), safe], 0)
+    loss = -(wy * picked)
+    return _reduce(loss.reshape(batch), reduction, np.sum(wy))
+
+
+def cross_entropy(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> FloatArray:
+    """Cross-entropy between softmax(logits) and the targets, like ``F.cross_entropy``.
+
+    With class-index targets it equals ``nll_loss(log_softmax(input, 1), target, ...)``,
+    computed from the logits through log-sum-exp so it never overflows. With label smoothing
+    ``eps`` each counted example adds ``(1 - eps) * w[y] * (-log p_y)`` and
+    ``(eps / C) * sum_c w[c] * (-log p_c)``, and ``'mean'`` divides by ``sum_n w[y_n]`` over
+    the counted targets (the number of them without weights), exactly as torch does.
+
+    With class-probability targets (a float ``target`` of the input's shape) each example adds
+    ``-sum_c w[c] * t_c * log p_c``, with ``t`` smoothed to ``(1 - eps) * t + eps / C``, and
+    ``'mean'`` divides by the number of examples whatever the weights.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, shape ``(C)``, ``(N, C)`` or ``(N, C, d1, ..., dk)``; the class axis is 1.
+    target : array_like
+        Class indices (integers, shape ``()``, ``(N)`` or ``(N, d1, ..., dk)``), or class
+        probabilities (floats in [0, 1], the input's shape).
+    weight : array_like, optional
+        One non-negative weight per class, shape ``(C)``.
+    ignore_index : int, default -100
+        Class-index targets equal to it are left out of the sum and of the mean's denominator.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'none'`` returns one loss per example.
+    label_smoothing : float, default 0.0
+        ``eps`` in [0, 1]: the target becomes a mix of itself and the uniform distribution.
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype (0-d for ``'mean'`` and ``'sum'``). A ``'mean'``
+        over class indices that are all ``ignore_index`` (or an empty batch, or zero total
+        weight) is 0/0 and returns NaN, as in torch: there is nothing to average.
+
+    Raises
+    ------
+    ValueError
+        On mismatched shapes, non-integer class indices, integer one-hot targets, a class index
+        out of range that is not ``ignore_index``, probabilities outside [0, 1], non-finite
+        logits, a bad ``reduction`` or ``label_smoothing``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
+    >>> print(cross_entropy(logits, [0, 1], reduction="none"))
+    [0.41703002 0.22004952]
+    >>> print(round(float(cross_entropy(logits, [0, -100])), 6))  # only the first counts
+    0.41703
+    >>> print(cross_entropy(logits, [-100, -100]))  # nothing left to average: 0/0
+    nan
+    >>> print(cross_entropy(np.array([1e4, 0.0], dtype=np.float32), 0))  # no overflow
+    0.0
+    """
+    _check_reduction(reduction)
+    eps = _check_smoothing(label_smoothing)
+    x = _class_input(input)
+    x2, batch = _classes_last(x)
+    n_classes = x2.shape[1]
+    w = _class_weight(weight, n_classes, x.dtype)
+    tgt = np.asarray(target)
+    _, _, lse = _logsumexp_rows(x2)
+
+    if _is_probability_target(tgt, x.shape):
+        t2, _ = _classes_last(_probability_targets(tgt, x.dtype))
+        if eps > 0:
+            t2 = t2 * (1 - eps) + eps / n_classes
+        if w is not None:
+            t2 = t2 * w
+        logp = x2 - lse[:, None]
+        loss = -np.sum(logp * t2, axis=1)
+        return _reduce(loss.reshape(batch), reduction, len(loss))
+
+    t, valid = _class_targets(tgt, batch, n_classes, ignore_index)
+    safe, wy = _target_weights(t, valid, w, x.dtype)
+    nll = np.where(valid, lse - x2[np.arange(len(t)), safe], 0)
+    loss = wy * nll
+    if eps > 0:
+        logp = x2 - lse[:, None]
+        smooth = -(logp.sum(axis=1) if w is None else logp @ w)
+        loss = (1 - eps) * loss + (eps / n_classes) * np.where(valid, smooth, 0)
+    return _reduce(loss.reshape(batch), reduction, np.sum(wy))
+
+
+def cross_entropy_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> FloatArray:
+    """Gradient of ``cross_entropy`` with respect to the logits: ``softmax - onehot``.
+
+    Takes the same arguments as ``cross_entropy``. Without weights or smoothing, an example
+    with target class ``y`` has gradient ``softmax(x) - onehot(y)``, divided by the number of
+    counted examples for ``'mean'``. With label smoothing ``eps`` the one-hot row becomes
+    ``(1 - eps) * onehot(y) + eps / C``. With class weights the gradient of example ``n`` is
+    ``(1 - eps) * w[y] * (p - onehot(y)) + (eps / C) * (sum(w) * p - w)``, and ``'mean'``
+    divides by ``sum_n w[y_n]``. With probability targets ``t`` (smoothed the same way) it is
+    ``p * sum_c(w_c t_c) - w * t``. Every entry is bounded (by ``max(w)`` per example before
+    the mean), whatever the logits: no overflow, no division by a small probability.
+
+    Parameters
+    ----------
+    input, target, weight, ignore_index, reduction, label_smoothing
+        As in ``cross_entropy``. For ``reduction='none'`` the result is the gradient of the
+        *sum* of the per-example losses (each example's own gradient, since they do not mix).
+
+    Returns
+    -------
+    ndarray
+        An array of the input's shape and dtype. Ignored examples get zero rows. When a
+        ``'mean'`` has nothing to average (its loss is NaN) the gradient is all zeros, as the
+        gradient torch's autograd computes.
+
+    Raises
+    ------
+    ValueError
+        As ``cross_entropy``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> print(cross_entropy_grad(np.log([[0.7, 0.2, 0.1]]), [0]))  # softmax - onehot
+    [[-0.3  0.2  0.1]]
+    >>> print(cross_entropy_grad(np.zeros((1, 4)), [2], label_smoothing=0.4))  # target .1 .1 .7 .1
+    [[ 0.15  0.15 -0.45  0.15]]
+    """
+    _check_reduction(reduction)
+    eps = _check_smoothing(label_smoothing)
+    x = _class_input(input)
+    x2, batch = _classes_last(x)
+    n_rows, n_classes = x2.shape
+    w = _class_weight(weight, n_classes, x.dtype)
+    tgt = np.asarray(target)
+    _, p, _ = _logsumexp_rows(x2)
+    p /= p.sum(axis=1, keepdims=True)  # softmax, in place
+
+    if _is_probability_target(tgt, x.shape):
+        t2, _ = _classes_last(_probability_targets(tgt, x.dtype))
+        if eps > 0:
+            t2 = t2 * (1 - eps) + eps / n_classes
+        if w is not None:
+            t2 = t2 * w
+        g = p * t2.sum(axis=1, keepdims=True) - t2
+        denominator = n_rows
+    else:
+        t, valid = _class_targets(tgt, batch, n_classes, ignore_index)
+        safe, wy = _target_weights(t, valid, w, x.dtype)
+        coef = (1 - eps) * wy
+        if eps > 0:
+            total_w = n_classes if w is None else np.sum(w)
+            counted = valid.astype(x.dtype)
+            g = p * (coef + counted * (eps * total_w / n_classes))[:, None]
+            uniform = np.ones(n_classes, dtype=x.dtype) if w is None else w
+            g -= counted[:, None] * ((eps / n_classes) * uniform)
+        else:
+            g = p
+            g *= coef[:, None]
+        g[np.arange(n_rows), safe] -= coef
+        denominator = np.sum(wy)
+    if reduction == "mean":
+        if denominator == 0:
+            g = np.zeros_like(g)
+        else:
+            g /= np.asarray(denominator, dtype=x.dtype)
+    return _classes_back(g, batch, x.ndim)
+
+
+def binary_cross_entropy(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> FloatArray:
+    """Binary cross-entropy of probabilities, like ``torch.nn.functional.binary_cross_entropy``.
+
+    Each entry contributes ``-w * (y * log(x) + (1 - y) * log(1 - x))``, where both logarithms
+    are clamped at -100, as torch does: a prediction of exactly 0 or 1 on the wrong side costs
+    100 nats instead of ``inf``, so one saturated output cannot turn the loss into ``inf`` (and
+    its gradient into NaN). ``'mean'`` is the plain mean over all entries, weights or not.
+
+    Parameters
+    ----------
+    input : array_like
+        Predicted probabilities in [0, 1] (the output of a sigmoid), any shape.
+    target : array_like
+        Target probabilities in [0, 1] (usually 0 or 1), the input's shape.
+    weight : array_like, optional
+        Non-negative weights, broadcastable to the input's shape.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype (0-d for ``'mean'`` and ``'sum'``).
+
+    Raises
+    ------
+    ValueError
+        If an input or target entry is outside [0, 1] (raw logits passed by mistake: use
+        ``binary_cross_entropy_with_logits``), the shapes differ, or the weight does not
+        broadcast.
+
+    Examples
+    --------
+    >>> print(binary_cross_entropy([0.9, 0.2], [1.0, 0.0], reduction="none"))
+    [0.10536052 0.22314355]
+    >>> print(binary_cross_entropy([0.0], [1.0]))  # log(0) is clamped at -100
+    100.0
+    """
+    _check_reduction(reduction)
+    try:
+        x = check_probabilities(input, "input")
+    except ValueError as err:
+        raise ValueError(
+            f"{err}. binary_cross_entropy takes probabilities; for raw scores (logits) use "
+            "binary_cross_entropy_with_logits"
+        ) from None
+    t = _binary_target(target, x)
+    with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
+        log_x = np.maximum(np.log(x), -100)
+        log_1mx = np.maximum(np.log1p(-x), -100)
+    loss = (t - 1) * log_1mx - t * log_x
+    return _reduce(_apply_weight(loss, weight, "weight"), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    pos_weight: ArrayLike | None = None,
+) -> FloatArray:
+    """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits.
+
+    Each entry contributes ``-w * (pos_weight * y * log sigmoid(x) + (1 - y) * log(1 -
+    sigmoid(x)))``, evaluated as ``(1 - y) * x - (1 + (pos_weight - 1) * y) * log_sigmoid(x)``
+    with ``log_sigmoid(x) = min(x, 0) - log1p(exp(-|x|))``: no exponential overflows and no
+    clamping is needed. ``pos_weight`` (one value per class, on the last axis) multiplies the
+    loss of the positive targets, to balance classes with few positives.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, any shape.
+    target : array_like
+        Target probabilities in [0, 1], the input's shape.
+    weight : array_like, optional
+        Non-negative weights, broadcastable to the input's shape.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    pos_weight : array_like, optional
+        Non-negative weights of the positive class, broadcastable to the target's shape.
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype (0-d for ``'mean'`` and ``'sum'``).
+
+    Raises
+    ------
+    ValueError
+        If the logits are not finite, a target is outside [0, 1], or the shapes do not match.
+
+    Examples
+    --------
+    >>> print(binary_cross_entropy_with_logits([2.0, -1.0], [1.0, 0.0], reduction="none"))
+    [0.12692801 0.31326169]
+    >>> print(binary_cross_entropy_with_logits([-1e4], [1.0]))  # sigmoid underflows, log does not
+    10000.0
+    """
+    _check_reduction(reduction)
+    x = as_float_array(input, "input")
+    if not np.isfinite(x).all():
+        raise ValueError("input (the logits) must be finite; it contains inf")
+    t = _binary_target(target, x)
+    log_sig = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    if pos_weight is not None:
+        pw = _nonnegative(pos_weight, "pos_weight", x.dtype)
+        _check_broadcast(pw.shape, t.shape, "pos_weight", "target")
+        log_sig = log_sig * ((pw - 1) * t + 1)
+    loss = (1 - t) * x - log_sig
+    return _reduce(_apply_weight(loss, weight, "weight"), reduction)
+
+
+def _binary_target(target: ArrayLike, x: FloatArray) -> FloatArray:
+    t = _probability_targets(target, x.dtype)
+    if t.shape != x.shape:
+        raise ValueError(
+            f"target must have the input's shape {x.shape} (one target per prediction); "
+            f"got shape {t.shape}"
+        )
+    return t
+
+
+def _nonnegative(values: ArrayLike, name: str, dtype: np.dtype) -> FloatArray:
+    arr = as_float_array(values, name)
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        raise ValueError(f"{name} must be finite and >= 0")
+    return arr.astype(dtype, copy=False)
+
+
+def _check_broadcast(
+    shape: tuple[int, ...], onto: tuple[int, ...], name: str, onto_name: str
+) -> None:
+    try:
+        ok = np.broadcast_shapes(shape, onto) == onto
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} of shape {shape} does not broadcast to the {onto_name} {onto}")
+
+
+def _apply_weight(loss: FloatArray, weight: ArrayLike | None, name: str) -> FloatArray:
+    if weight is None:
+        return loss
+    w = _nonnegative(weight, name, loss.dtype)
+    _check_broadcast(w.shape, loss.shape, name, "input's shape")
+    return loss * w
+
+
+def kl_div(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> FloatArray:
+    """Pointwise KL divergence terms ``target * (log target - input)``, like ``F.kl_div``.
+
+    Mind the argument order, the reverse of the mathematical ``KL(p || q)``: ``input`` holds
+    the model's **log**-probabilities ``log q`` and ``target`` the reference distribution
+    ``p`` (or ``log p`` with ``log_target=True``). ``KL(p || q)`` of a batch of distributions
+    is ``kl_div(log q, p, reduction='batchmean')``: ``'batchmean'`` divides the sum by the
+    batch size ``input.shape[0]``, while ``'mean'`` divides by the number of entries,
+    batch size times number of classes, which is not a KL divergence. (Torch warns about
+    ``'mean'``; this function does not warn, it documents.)
+
+    Parameters
+    ----------
+    input : array_like
+        Log-probabilities ``log q`` (all <= 0).
+    target : array_like
+        Probabilities ``p`` (>= 0), or log-probabilities if ``log_target``; broadcastable
+        with ``input``.
+    reduction : {'mean', 'batchmean', 'sum', 'none'}, default 'mean'
+    log_target : bool, default False
+        Whether ``target`` holds log-probabilities.
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype. Terms whose target probability is 0 are 0
+        (``0 log 0 = 0``), even where ``input`` is ``-inf``; torch returns NaN there.
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has an entry above 0 (probabilities passed instead of log-probabilities,
+        or the arguments swapped), ``target`` has a negative entry while ``log_target`` is
+        False (log-probabilities passed without ``log_target=True``), or the shapes do not
+        broadcast.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p, q = np.array([[0.5, 0.5]]), np.array([[0.9, 0.1]])
+    >>> print(round(float(kl_div(np.log(q), p, reduction="batchmean")), 6))  # KL(p || q)
+    0.510826
+    >>> print(round(float(kl_div(np.log(q), p, reduction="mean")), 6))  # divided by 2 entries
+    0.255413
+    """
+    _check_reduction(reduction, (*_REDUCTIONS, "batchmean"))
+    x = as_float_array(input, "input")
+    t = as_float_array(target, "target").astype(x.dtype, copy=False)
+    if x.size and x.max() > _log_prob_tolerance(x):
+        raise ValueError(
+            f"kl_div takes log-probabilities as input (all <= 0), but input has the entry "
+            f"{x.max():g}. Pass log q first and p second: kl_div(log_q, p)"
+        )
+    try:
+        shape = np.broadcast_shapes(x.shape, t.shape)
+    except ValueError as err:
+        raise ValueError(f"input {x.shape} and target {t.shape} do not broadcast") from err
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 * (-inf) is fixed by np.where
+        if log_target:
+            if t.size and t.max() > _log_prob_tolerance(t):
+                raise ValueError(
+                    f"with log_target=True, target holds log-probabilities (all <= 0), but it "
+                    f"has the entry {t.max():g}; pass log_target=False for probabilities"
+                )
+            terms = np.where(t == -np.inf, 0, np.exp(t) * (t - x))
+        else:
+            if (t < 0).any():
+                raise ValueError(
+                    f"target holds probabilities (>= 0), but it has the entry {t.min():g}; if "
+                    "it holds log-probabilities pass log_target=True"
+                )
+            terms = np.where(t == 0, 0, t * np.log(t) - t * x)
+    terms = np.broadcast_to(terms, shape).astype(x.dtype, copy=False)
+    if reduction == "batchmean":
+        total = _reduce(terms, "sum")
+        if x.ndim == 0:
+            return total
+        return _reduce(terms, "mean", x.shape[0])
+    return _reduce(terms, reduction)
+
+
+def mse_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    weight: ArrayLike | None = None,
+) -> FloatArray:
+    """Mean squared error ``(input - target)**2``, like ``torch.nn.functional.mse_loss``.
+
+    With ``weight`` each squared error is multiplied by its weight, and ``'mean'`` divides by
+    the sum of the weights (as torch does).
+
+    Parameters
+    ----------
+    input, target : array_like
+        Predictions and targets of the same shape. (Torch broadcasts different shapes with a
+        warning; here that is a ``ValueError``, since it is almost always a bug.)
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    weight : array_like, optional
+        Non-negative weights of the input's shape.
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype (0-d for ``'mean'`` and ``'sum'``).
+
+    Raises
+    ------
+    ValueError
+        On different shapes, non-finite values or negative weights.
+
+    Examples
+    --------
+    >>> print(mse_loss([1.0, 2.0, 3.0], [1.0, 2.0, 5.0]))  # (0 + 0 + 4) / 3
+    1.3333333333333333
+    >>> print(mse_loss([1.0, 2.0], [0.0, 0.0], weight=[3.0, 1.0]))  # (3*1 + 1*4) / 4
+    1.75
+    """
+    _check_reduction(reduction)
+    x = as_float_array(input, "input")
+    t = as_float_array(target, "target").astype(x.dtype, copy=False)
+    if t.shape != x.shape:
+        raise ValueError(f"target must have the input's shape {x.shape}; got shape {t.shape}")
+    if not (np.isfinite(x).all() and np.isfinite(t).all()):
+        raise ValueError("input and target must be finite numbers")
+    loss = (x - t) ** 2
+    if weight is None:
+        return _reduce(loss, reduction)
+    w = _nonnegative(weight, "weight", x.dtype)
+    if w.shape != x.shape:
+        raise ValueError(f"weight must have the input's shape {x.shape}; got shape {w.shape}")
+    return _reduce(loss * w, reduction, np.sum(w))
