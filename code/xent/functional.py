@@ -153,8 +153,13 @@ def _log_prob_tolerance(x: FloatArray) -> float:
     return float(np.sqrt(np.finfo(x.dtype).eps))
 
 
-def _class_input(input: ArrayLike, name: str = "input") -> FloatArray:
-    x = as_float_array(input, name)
+def _class_input(input: ArrayLike, name: str = "input", logits: bool = False) -> FloatArray:
+    if logits:  # NaN is caught later by _logsumexp_rows, saving a pass over a large input
+        x = np.asarray(input)
+        if not np.issubdtype(x.dtype, np.floating):
+            x = as_float_array(x, name)
+    else:
+        x = as_float_array(input, name)
     if x.ndim == 0:
         raise ValueError(
             f"{name} needs a class axis: shape (C), (N, C) or (N, C, d1, ..., dk); "
@@ -239,8 +244,8 @@ def _logsumexp_rows(x2: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]
     m = x2.max(axis=1)
     if not np.isfinite(m).all():
         raise ValueError(
-            "input (the logits) must hold finite numbers: a row contains +inf or is entirely "
-            "-inf, and its softmax is undefined"
+            "input (the logits) must hold finite numbers: a row contains NaN or +inf, or is "
+            "entirely -inf, and its softmax is undefined"
         )
     e = np.subtract(x2, m[:, None])
     np.exp(e, out=e)
@@ -403,7 +408,7 @@ def cross_entropy(
     """
     _check_reduction(reduction)
     eps = _check_smoothing(label_smoothing)
-    x = _class_input(input)
+    x = _class_input(input, logits=True)
     x2, batch = _classes_last(x)
     n_classes = x2.shape[1]
     w = _class_weight(weight, n_classes, x.dtype)
@@ -478,7 +483,7 @@ def cross_entropy_grad(
     """
     _check_reduction(reduction)
     eps = _check_smoothing(label_smoothing)
-    x = _class_input(input)
+    x = _class_input(input, logits=True)
     x2, batch = _classes_last(x)
     n_rows, n_classes = x2.shape
     w = _class_weight(weight, n_classes, x.dtype)
