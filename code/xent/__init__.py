@@ -14,6 +14,12 @@ demos
     Kernel-free HTML/JS demos for the static website.
 plotting
     The book's colour-blind-safe plotting style.
+checks
+    Self-checks for the coding exercises: ``check("ex-...", answer=...)``.
+
+Book tooling, not imported by ``xent`` itself: ``xent.notebooks`` (the downloadable .ipynb
+files and the Sphinx extension that publishes them) and ``xent.student_edition`` (the student
+notebooks and their nbgrader autograder).
 """
 
 import importlib
