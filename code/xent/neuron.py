@@ -72,8 +72,19 @@ def sigmoid(z: ArrayLike) -> NDArray[np.float64]:
     >>> round(float(sigmoid(1.5)), 4)
     0.8176
     """
-    z = _real_array(z, "z", finite=False)
+    return _sigmoid(_real_array(z, "z", finite=False))
+
+
+def _sigmoid(z: NDArray[np.floating]) -> NDArray[np.float64]:
+    """``sigmoid`` without the input checks (for inner loops)."""
     return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _dc_dz(a: NDArray[np.float64], y: float, cost: str) -> NDArray[np.float64]:
+    """``dC/dz`` at output ``a``: the quadratic cost keeps ``sigma'(z) = a(1 - a)``."""
+    if cost == "quadratic":
+        return (a - y) * a * (1.0 - a)
+    return a - y
 
 
 def sigmoid_prime(z: ArrayLike) -> NDArray[np.float64]:
@@ -188,10 +199,11 @@ def cost_value(z: ArrayLike, y: float, cost: str) -> NDArray[np.float64]:
 def gradients(
     w: ArrayLike, b: ArrayLike, cost: str, x: float = 1.0, y: float = 0.0
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The gradients ``(dC/dw, dC/db)`` of the cost at weight ``w`` and bias ``b``.
+    """The gradients ``(dC/dw, dC/db)`` of the cost at ``w`` and ``b``.
 
-    Quadratic: ``dC/dw = (a - y) sigma'(z) x`` and ``dC/db = (a - y) sigma'(z)``.
-    Cross-entropy: the ``sigma'(z)`` cancels, ``dC/dw = (a - y) x`` and ``dC/db = a - y``.
+    Quadratic: ``dC/dw = (a - y) sigma'(z) x``, ``dC/db = (a - y) sigma'(z)``.
+    Cross-entropy: ``sigma'(z)`` cancels, ``dC/dw = (a - y) x``,
+    ``dC/db = a - y``.
 
     Parameters
     ----------
@@ -223,9 +235,7 @@ def gradients(
     y = _check_target(y)
     w = _real_array(w, "w")
     b = _real_array(b, "b")
-    z = w * x + b
-    a = sigmoid(z)
-    delta = (a - y) * a * (1.0 - a) if cost == "quadratic" else a - y  # dC/dz
+    delta = _dc_dz(_sigmoid(w * x + b), y, cost)  # dC/dz
     return delta * x, delta
 
 
@@ -238,11 +248,12 @@ def train(
     x: float = 1.0,
     y: float = 0.0,
 ) -> Trajectory:
-    """Train one sigmoid neuron on the single example ``(x, y)`` by plain gradient descent.
+    """Train one sigmoid neuron on one example ``(x, y)`` by gradient descent.
 
-    Each step updates ``w -= eta * dC/dw`` and ``b -= eta * dC/db`` (see ``gradients``).
-    ``w`` and ``b`` may be arrays: every pair of starting values (after broadcasting) is an
-    independent neuron, and the whole grid trains at once.
+    Each step updates ``w -= eta * dC/dw`` and ``b -= eta * dC/db`` (see
+    ``gradients``). ``w`` and ``b`` may be arrays: every pair of starting
+    values (after broadcasting) is an independent neuron, and the whole grid
+    trains at once.
 
     Parameters
     ----------
@@ -262,14 +273,15 @@ def train(
     Returns
     -------
     Trajectory
-        Arrays ``w``, ``b``, ``z``, ``a``, ``cost``, ``grad_w``, ``grad_b`` of shape
-        ``(epochs + 1, *broadcast(w, b).shape)``; index 0 is the start.
+        Arrays ``w``, ``b``, ``z``, ``a``, ``cost``, ``grad_w``, ``grad_b``
+        of shape ``(epochs + 1, *broadcast(w, b).shape)``; index 0 is the
+        start.
 
     Raises
     ------
     ValueError
-        For an unknown cost, ``eta <= 0``, negative or non-integer ``epochs``, ``y`` outside
-        [0, 1], or non-numeric / NaN starting values.
+        For an unknown cost, ``eta <= 0``, negative or non-integer
+        ``epochs``, ``y`` outside [0, 1], or non-numeric / NaN starts.
 
     Examples
     --------
@@ -292,7 +304,8 @@ def train(
     ws, bs, gws, gbs = (np.empty(shape) for _ in range(4))
     wt, bt = w0, b0
     for t in range(epochs + 1):
-        gw, gb = gradients(wt, bt, cost, x=x, y=y)
+        delta = _dc_dz(_sigmoid(wt * x + bt), y, cost)  # as in gradients()
+        gw, gb = delta * x, delta
         ws[t], bs[t], gws[t], gbs[t] = wt, bt, gw, gb
         wt, bt = wt - eta * gw, bt - eta * gb
     zs = ws * x + bs
@@ -321,25 +334,27 @@ def train_torch(
     y: float = 0.0,
     loss: str = "logits",
 ) -> Trajectory:
-    """The same training as ``train``, written with torch autograd and ``torch.optim.SGD``.
+    """The same training as ``train``, with torch autograd and SGD.
 
-    The quadratic cost is half of ``torch.nn.MSELoss`` (half the squared error, as in
-    ``train``); the cross-entropy is ``torch.nn.BCEWithLogitsLoss`` on ``z`` (``loss="logits"``,
-    the numerically stable choice) or ``torch.nn.BCELoss`` on ``a = sigmoid(z)``
-    (``loss="probabilities"``). Losses are summed, so each neuron of a grid trains on its own.
-    Computation is in float64. torch is imported only when this function runs.
+    The quadratic cost is half of ``torch.nn.MSELoss`` (half the squared
+    error, as in ``train``); the cross-entropy is ``BCEWithLogitsLoss`` on
+    ``z`` (``loss="logits"``, the numerically stable choice) or ``BCELoss`` on
+    ``a = sigmoid(z)`` (``loss="probabilities"``). Losses are summed, so each
+    neuron of a grid trains on its own. Computation is in float64; torch is
+    imported only when this function runs.
 
     Parameters
     ----------
     w, b, cost, eta, epochs, x, y
         As in ``train``.
     loss : {"logits", "probabilities"}, default "logits"
-        Which torch loss computes the cross-entropy (ignored for the quadratic cost).
+        Which torch loss computes the cross-entropy (ignored for the
+        quadratic cost).
 
     Returns
     -------
     Trajectory
-        As returned by ``train``; the gradients are the ones autograd computed.
+        As returned by ``train``; the gradients are autograd's.
 
     Examples
     --------
@@ -355,7 +370,8 @@ def train_torch(
     x = _check_scalar(x, "x")
     y = _check_target(y)
     if loss not in ("logits", "probabilities"):
-        raise ValueError(f"loss must be 'logits' or 'probabilities'; got {loss!r}")
+        message = f"loss must be 'logits' or 'probabilities'; got {loss!r}"
+        raise ValueError(message)
     w0, b0 = _broadcast_start(w, b)
     wt = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
     bt = torch.tensor(b0, dtype=torch.float64, requires_grad=True)
@@ -379,7 +395,8 @@ def train_torch(
         def criterion(z: torch.Tensor) -> torch.Tensor:
             return bce(torch.sigmoid(z), target)
 
-    rows: dict[str, list[NDArray[np.float64]]] = {k: [] for k in ("w", "b", "gw", "gb")}
+    keys = ("w", "b", "gw", "gb")
+    rows: dict[str, list[NDArray[np.float64]]] = {k: [] for k in keys}
     for t in range(epochs + 1):
         optimizer.zero_grad()
         criterion(wt * x + bt).backward()
