@@ -175,3 +175,21 @@ def test_cost_rate_and_iterations_controls(page) -> None:  # type: ignore[no-unt
     assert got["final"] == pytest.approx(ref, abs=1e-6)
     assert len(got["curve"].split()) == 101
     assert pg.locator(".xmax").text_content() == "100"
+
+
+def test_demo_on_the_built_page_runs_offline(built_site, browser) -> None:  # type: ignore[no-untyped-def]
+    """The chapter's demo, as the website serves it, computes train()'s numbers."""
+    context = browser.new_context()
+    outside: list[str] = []
+    context.route(re.compile(r"^(?!file:).*"), lambda r: (outside.append(r.request.url), r.abort()))
+    pg = context.new_page()
+    pg.goto((built_site / "chapters" / "05_learning_slowdown.html").as_uri())
+    assert pg.locator(".xent-demo").count() == 1
+    assert readout(pg)["final"] == pytest.approx(train(0.6, 0.9, "quadratic").a[-1], abs=1e-6)
+    set_value(pg, "w", "2")
+    set_value(pg, "b", "2")
+    pg.locator("[name=cost]").select_option("cross_entropy")
+    ref = train(2.0, 2.0, "cross_entropy").a[-1]
+    assert readout(pg)["final"] == pytest.approx(ref, abs=1e-6)
+    assert not [u for u in outside if "xent" in u], outside
+    context.close()

@@ -188,3 +188,24 @@ def test_train_torch_rejects_bad_input() -> None:
         train_torch(0.6, 0.9, "quadratic", eta=0)
     with pytest.raises(ValueError, match="loss must be"):
         train_torch(0.6, 0.9, "cross_entropy", loss="hinge")
+
+
+def test_built_chapter_quotes_the_trajectory_numbers(built_site) -> None:  # type: ignore[no-untyped-def]
+    """The glued figures on the built page are the ones train() computes."""
+    from bs4 import BeautifulSoup
+
+    html = (built_site / "chapters" / "05_learning_slowdown.html").read_text(encoding="utf-8")
+    text = " ".join(BeautifulSoup(html, "html.parser").get_text().split())
+    final = {
+        (s, c): float(train(*start, c).a[-1])
+        for s, start in {"mild": MILD, "bad": BAD}.items()
+        for c in COSTS
+    }
+    assert f"ends at {final['mild', 'quadratic']:.2f} after 300 iterations" in text
+    assert f"it ends at only {final['bad', 'quadratic']:.2f}" in text
+    mild_x, bad_x = final["mild", "cross_entropy"], final["bad", "cross_entropy"]
+    assert f"the outputs are {mild_x:.4f} and {bad_x:.4f}" in text
+    small = [float(train(*s, "cross_entropy", eta=0.005).a[-1]) for s in (MILD, BAD)]
+    assert f"cross-entropy outputs are {small[0]:.2f} (mild start) and {small[1]:.2f}" in text
+    gq = [float(gradients(*s, "quadratic")[0]) for s in (MILD, BAD)]
+    assert f" {gq[0]:.4f}" in text and f" {gq[1]:.4f}" in text
