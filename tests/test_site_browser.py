@@ -69,8 +69,9 @@ class SiteServer:
 
 
 def chromium_path() -> str | None:
-    """Debian's Chromium, if installed."""
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+    """Debian's Chromium, if installed (or, on a GitHub runner, its preinstalled Chrome)."""
+    names = ("chromium", "chromium-browser", "google-chrome")
+    return next((path for path in map(shutil.which, names) if path), None)
 
 
 def launch_chromium(playwright: Any) -> Any:
