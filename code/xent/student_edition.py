@@ -26,13 +26,13 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .notebooks import read_chapter, toc_chapters
 
-__all__ = ["annotate", "build", "grade", "split_solutions"]
+__all__ = ["Score", "annotate", "build", "grade", "split_solutions"]
 
 #: A check cell: exactly one call ``check("ex-...", ...)`` (optionally ``xent.checks.check``).
 CHECK_CALL = re.compile(r"^\s*(?:xent\.checks\.)?check\(\s*[\"'](ex-[\w-]+)[\"']", re.MULTILINE)
@@ -257,30 +257,62 @@ def build(root: str | Path, out: str | Path, chapters: Sequence[str] | None = No
         source = out / "source" / name / f"{name}.ipynb"
         source.parent.mkdir(parents=True)
         nbformat.write(annotate(read_chapter(root / f"{doc}.md")), source)
-        _run_nbgrader(["generate_assignment", name, "--force"], out)
         released.append(out / "release" / name / f"{name}.ipynb")
+    _run_nbgrader(["generate_assignment", "*", "--force"], out)  # every chapter at once
+    missing = [path for path in released if not path.is_file()]
+    if missing:
+        raise RuntimeError(f"nbgrader produced no student notebook for {missing}")
     return released
 
 
-def grade(
-    course_dir: str | Path, notebook: str | Path, student: str = "student"
-) -> tuple[float, float]:
-    """Autograde one submitted notebook with ``nbgrader autograde``; return (score, max score).
+class Score(NamedTuple):
+    """A graded submission: the autograded points (the check cells) and the notebook's total."""
 
-    The notebook is copied to ``submitted/<student>/<chapter>/`` of ``course_dir``, where
-    ``<chapter>`` is its file name without suffix.
+    autograded: float
+    max_autograded: float
+    max_total: float
+
+
+def grade(
+    course_dir: str | Path, submissions: Mapping[str, Sequence[str | Path]]
+) -> dict[tuple[str, str], Score]:
+    """Autograde submitted notebooks with ``nbgrader autograde``.
+
+    Parameters
+    ----------
+    course_dir : str or Path
+        The student edition's folder (made by :func:`build`).
+    submissions : mapping
+        For each student id, the notebooks they handed in; a notebook's file name (without
+        suffix) names its chapter, as in ``release/``.
+
+    Returns
+    -------
+    dict
+        ``(student, chapter) -> Score``. Written answers are graded by hand in nbgrader's
+        formgrader; ``max_total`` includes their points.
     """
     from nbgrader.api import Gradebook
 
-    course_dir, notebook = Path(course_dir).resolve(), Path(notebook)
-    name = notebook.stem
-    target = course_dir / "submitted" / student / name / f"{name}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(notebook, target)
-    _run_nbgrader(["autograde", name, f"--student={student}", "--create", "--force"], course_dir)
+    course_dir = Path(course_dir).resolve()
+    for student, notebooks in submissions.items():
+        for notebook in map(Path, notebooks):
+            target = course_dir / "submitted" / student / notebook.stem / notebook.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(notebook, target)
+    args = ["autograde", "*", "--create", "--force"]
+    if len(submissions) == 1:
+        args.append(f"--student={next(iter(submissions))}")
+    _run_nbgrader(args, course_dir)
+    scores = {}
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
-        submission = gradebook.find_submission(name, student)
-        return float(submission.score), float(submission.max_score)
+        for student, notebooks in submissions.items():
+            for name in (Path(n).stem for n in notebooks):
+                sub = gradebook.find_submission(name, student)
+                scores[student, name] = Score(
+                    float(sub.code_score), float(sub.max_code_score), float(sub.max_score)
+                )
+    return scores
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -297,8 +329,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--student", default="student", help="student id for --grade")
     args = parser.parse_args(argv)
     if args.grade:
-        score, max_score = grade(args.out, args.grade, args.student)
-        print(f"{Path(args.grade).name}: {score:g} / {max_score:g}")
+        for (student, name), score in grade(args.out, {args.student: [args.grade]}).items():
+            print(
+                f"{student} {name}: {score.autograded:g} / {score.max_autograded:g} autograded "
+                f"points ({score.max_total:g} in all; grade written answers in the formgrader)"
+            )
         return 0
     for path in build(args.root, args.out):
         print(path)
