@@ -243,6 +243,11 @@ def build(root: str | Path, out: str | Path, chapters: Sequence[str] | None = No
     -------
     list of Path
         The student notebooks, one per chapter, in ``out/release/<name>/<name>.ipynb``.
+
+    Examples
+    --------
+    >>> build(".", "_build/student-edition")  # doctest: +SKIP
+    [PosixPath('.../_build/student-edition/release/01_information/01_information.ipynb'), ...]
     """
     import nbformat
 
@@ -291,6 +296,11 @@ def grade(
     dict
         ``(student, chapter) -> Score``. Written answers are graded by hand in nbgrader's
         formgrader; ``max_total`` includes their points.
+
+    Examples
+    --------
+    >>> grade("_build/student-edition", {"alice": ["01_information.ipynb"]})  # doctest: +SKIP
+    {('alice', '01_information'): Score(autograded=2.0, max_autograded=2.0, max_total=7.0)}
     """
     from nbgrader.api import Gradebook
 
