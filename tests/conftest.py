@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# CI runs the same examples every time (reproducible); local runs explore new ones.
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
+
+#: Headless Chromium with no background traffic of its own (this machine has no network).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def jupyter_book_command(*args: str) -> list[str]:
@@ -35,3 +53,27 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"the strict book build failed:\n{log[-6000:]}"
     return out / "_build" / "html"
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium, if installed (or, on a GitHub runner, its preinstalled Chrome)."""
+    names = ("chromium", "chromium-browser", "google-chrome")
+    return next((path for path in map(shutil.which, names) if path), None)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Chromium driven by Playwright; skipped without one, except in CI."""
+    if chromium_path() is None:
+        message = "Chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from xent import demos
 from xent.neuron import train
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def test_html_is_small_and_self_contained() -> None:
@@ -64,24 +53,6 @@ def test_notebook_wrapper_returns_displayable_html() -> None:
 
 
 # --- the script, run in a real browser -------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    chromium = shutil.which("chromium")
-    sync_api = None
-    try:
-        from playwright import sync_api
-    except ImportError:
-        pass
-    if chromium is None or sync_api is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI needs chromium and playwright for the demo test")
-        pytest.skip("chromium or playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

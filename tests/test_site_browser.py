@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,13 +28,6 @@ from bs4 import BeautifulSoup
 from conftest import ROOT
 from test_book_build import toc_files
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PAGES = [*toc_files(), "search"]
 
@@ -66,19 +57,6 @@ class SiteServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
-
-
-def chromium_path() -> str | None:
-    """Debian's Chromium, if installed (or, on a GitHub runner, its preinstalled Chrome)."""
-    names = ("chromium", "chromium-browser", "google-chrome")
-    return next((path for path in map(shutil.which, names) if path), None)
-
-
-def launch_chromium(playwright: Any) -> Any:
-    """Headless Chromium with no background traffic of its own."""
-    return playwright.chromium.launch(
-        executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-    )
 
 
 # What a page looks like once loaded and typeset; collected in the browser.
@@ -182,21 +160,6 @@ def move_sliders(page: Any, visit: Visit) -> None:
 def site(built_site: Path) -> Iterator[SiteServer]:
     with SiteServer(built_site) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if chromium_path() is None:
-        message = "Chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
