@@ -38,8 +38,9 @@ from urllib.parse import unquote, urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from test_book_build import toc_files  # noqa: E402
-from test_site_browser import SiteServer, chromium_path, launch_chromium  # noqa: E402
+from test_site_browser import SiteServer  # noqa: E402
 
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
 COPY_IGNORE = shutil.ignore_patterns(
@@ -110,7 +111,7 @@ def page_weights(html_dir: Path, docs: list[str]) -> dict[str, tuple[int, int, i
     weights = {}
     gzipped: dict[Path, int] = {}
     with SiteServer(html_dir) as site, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         for doc in docs:
             context = browser.new_context(viewport={"width": 1200, "height": 900})
             page = context.new_page()

@@ -88,6 +88,14 @@ async () => {
     headings: [...main.querySelectorAll('h1, h2, h3, h4, h5, h6')]
       .map(h => [Number(h.tagName[1]), h.textContent.trim().slice(0, 60)]),
     sliders: document.querySelectorAll('input[type=range]').length,
+    icons: document.querySelectorAll('i[class*="fa-"]').length,
+    undrawnIcons: [...document.querySelectorAll('i[class*="fa-"]')]
+      .filter(el => {
+        const before = getComputedStyle(el, '::before');
+        return !/Font Awesome/.test(before.fontFamily)
+          || ['none', 'normal', '""'].includes(before.content);
+      })
+      .map(el => el.className),
   };
 }
 """
@@ -250,6 +258,15 @@ def test_every_slider_changes_the_page(visits: Any, doc: str) -> None:
     )
 
 
+@pytest.mark.parametrize("doc", PAGES)
+def test_icons_are_drawn_from_the_bundled_web_font(visits: Any, doc: str) -> None:
+    """The theme's icons come from its CSS web font (its 1.5 MB icon script is dropped)."""
+    state = visits(doc).state
+    assert state["icons"] > 0, f"{doc} shows none of the theme's icons"
+    undrawn = state["undrawnIcons"]
+    assert not undrawn, f"{doc}: icons without a Font Awesome glyph: {undrawn[:5]}"
+
+
 def test_search_finds_entropy(site: SiteServer, browser: Any) -> None:
     visit = Visit(url=f"{site.url}search.html?q=entropy")
     context = browser.new_context()
@@ -277,3 +294,6 @@ def test_no_page_references_a_cdn(built_site: Path) -> None:
                     continue
                 assert not urlparse(url).netloc, f"{html.name} loads {url}"
         assert "unpkg.com" not in html.read_text(encoding="utf-8"), f"{html.name} names unpkg"
+        assert "fontawesome.js" not in html.read_text(encoding="utf-8"), (
+            f"{html.name} still loads the theme's redundant Font Awesome script"
+        )
