@@ -61,3 +61,34 @@ def test_glued_values_were_filled_in(built_site: Path, doc: str) -> None:
     """A glue reference whose value was never computed renders as an error or its raw key."""
     text = page(built_site, doc).get_text()
     assert "{glue:" not in text, f"{doc} has an unrendered glue reference"
+
+
+def chapter_files() -> list[str]:
+    """The numbered chapters (front and back matter excluded)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [e["file"] for part in toc["parts"] if part.get("numbered") for e in part["chapters"]]
+
+
+@pytest.mark.parametrize("doc", chapter_files())
+def test_chapter_has_objectives_and_hidden_exercise_solutions(built_site: Path, doc: str) -> None:
+    article = page(built_site, doc).select_one("article.bd-article")
+    titles = [t.get_text(strip=True) for t in article.select(".admonition-title")]
+    assert "Learning objectives" in titles, f"{doc} opens with no learning objectives"
+    assert "Estimated time" in article.get_text(), f"{doc} gives no estimated time"
+    exercises = article.select(".exercise")
+    solutions = article.select(".solution")
+    assert len(exercises) >= 4, f"{doc} has {len(exercises)} exercises; at least 4 are expected"
+    assert len(solutions) >= len(exercises), f"{doc} has exercises without a solution"
+    shown = [s.get_text(" ", strip=True)[:60] for s in solutions if "dropdown" not in s["class"]]
+    assert not shown, f"{doc} shows solutions that should be hidden: {shown}"
+
+
+@pytest.mark.parametrize("doc", chapter_files())
+def test_every_figure_has_a_caption(built_site: Path, doc: str) -> None:
+    article = page(built_site, doc).select_one("article.bd-article")
+    for img in article.find_all("img"):
+        figure = img.find_parent("figure")
+        caption = figure.find("figcaption") if figure else None
+        assert caption and caption.get_text(strip=True), (
+            f"{doc}: an image has no caption: {img.get('alt', '')[:80]!r}"
+        )
