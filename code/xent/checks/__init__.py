@@ -30,6 +30,7 @@ __all__ = [
     "expect_array_close",
     "expect_close",
     "expect_true",
+    "matches",
     "register",
 ]
 
@@ -189,6 +190,23 @@ def _as_number(name: str, value: Any) -> float:
     if math.isnan(number):
         raise CheckFailed(f"`{name}` is NaN; look for a 0 * inf or a log of a negative number")
     return number
+
+
+def matches(value: Any, target: float, rel: float = 1e-6) -> bool:
+    """Whether ``value`` is a number within ``rel`` (relative) of ``target``.
+
+    Checkers use it to recognise a *known* wrong answer and give the hint for that mistake;
+    anything that is not a single real number simply does not match.
+
+    Examples
+    --------
+    >>> matches(0.6931472, math.log(2)), matches("0.69", math.log(2)), matches(1.0, 2.0)
+    (True, False, False)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | np.ndarray):
+        return False
+    arr = np.asarray(value, dtype=float)
+    return arr.size == 1 and math.isclose(float(arr.reshape(())), target, rel_tol=rel)
 
 
 def expect_close(

@@ -8,7 +8,7 @@ import numpy as np
 
 from xent import info
 
-from . import expect_close, register
+from . import expect_close, matches, register
 
 _V = np.array([0.001, 0.001, 0.001, 0.999])
 _H_NORMALISED = float(info.entropy(_V / _V.sum()))
@@ -18,14 +18,6 @@ _ONE_DIE = np.full(6, 1 / 6)
 _H_PAIR = float(info.entropy(np.outer(_ONE_DIE, _ONE_DIE).ravel()))
 _SUM_P = np.bincount([a + b for a in range(1, 7) for b in range(1, 7)])[2:] / 36
 _H_SUM = float(info.entropy(_SUM_P))
-
-
-def _near(value, target: float) -> bool:
-    """Whether a (numeric) answer matches a known wrong value."""
-    try:
-        return math.isclose(float(value), target, rel_tol=1e-6)
-    except (TypeError, ValueError):
-        return False
 
 
 @register(
@@ -39,14 +31,14 @@ def _near(value, target: float) -> bool:
 )
 def _entropy_normalise(h_normalised):
     hint = "Divide the vector by its sum first, then take the entropy in bits (base 2)."
-    if _near(h_normalised, _H_UNNORMALISED):
+    if matches(h_normalised, _H_UNNORMALISED):
         hint = (
             "That is the formula applied to the vector as typed, which sums to 1.002: "
             "normalise it first."
         )
-    elif _near(h_normalised, _H_NORMALISED * math.log(2)):
+    elif matches(h_normalised, _H_NORMALISED * math.log(2)):
         hint = "That looks like nats: `info.entropy` gives bits with its default base."
-    elif _near(h_normalised, float(info.entropy([0.001, 0.001, 0.001, 0.997]))):
+    elif matches(h_normalised, float(info.entropy([0.001, 0.001, 0.001, 0.997]))):
         hint = (
             "That is the entropy of [0.001, 0.001, 0.001, 0.997]; the exercise asks for the "
             "normalised 0.999 vector (close, but not the same distribution)."
@@ -73,7 +65,7 @@ def _entropy_two_dice(h_pair, h_sum):
         hint="Measure in bits (base 2), the default of `info.entropy`.",
     )
     hint = "Count how many of the 36 pairs give each sum, divide by 36, and use bits (base 2)."
-    if _near(h_sum, math.log2(11)):
+    if matches(h_sum, math.log2(11)):
         hint = (
             "The 11 sums are not equally likely: a 7 comes from more pairs than a 2. "
             "Count the pairs for each sum."

@@ -8,7 +8,7 @@ import numpy as np
 
 from xent import info
 
-from . import expect_array_close, expect_close, expect_true, register
+from . import expect_array_close, expect_close, expect_true, matches, register
 
 _P_LEAN = np.array([0.1, 0.1, 0.1, 0.7])
 _UNIFORM = np.full(4, 0.25)
@@ -22,14 +22,6 @@ _LOSSES = info.cross_entropy(np.eye(3)[_LABELS], _Q_BATCH, base=math.e)
 _MEAN = float(_LOSSES.mean())
 
 
-def _near(value, target: float) -> bool:
-    """Whether a (numeric) answer matches a known wrong value."""
-    try:
-        return math.isclose(float(value), target, rel_tol=1e-6)
-    except (TypeError, ValueError):
-        return False
-
-
 @register(
     "ex-kl-uniform",
     correct={"kl_pu": _KL_PU},
@@ -41,14 +33,14 @@ def _near(value, target: float) -> bool:
 )
 def _kl_uniform(kl_pu):
     hint = "Use `info.kl_divergence(p, u)` in bits, with p first and the uniform u second."
-    if _near(kl_pu, _KL_UP):
+    if matches(kl_pu, _KL_UP):
         hint = (
             "That is D(u || p): the arguments are swapped. KL divergence is not symmetric; "
             "the first argument is the distribution the outcomes follow."
         )
-    elif _near(kl_pu, _KL_PU * math.log(2)):
+    elif matches(kl_pu, _KL_PU * math.log(2)):
         hint = "That looks like nats: keep the default base of `info.kl_divergence` (bits)."
-    elif _near(kl_pu, _H_PU):
+    elif matches(kl_pu, _H_PU):
         hint = "That is the cross-entropy H(p, u); the divergence subtracts the entropy H(p)."
     expect_close("kl_pu", kl_pu, _KL_PU, hint=hint)
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from xent import mle
 
-from . import expect_array_close, expect_close, expect_true, register
+from . import expect_array_close, expect_close, expect_true, matches, register
 
 # The chapter's loaded die, training throws and held-out throws (same seeds as the chapter).
 _P_TRUE = np.array([0.30, 0.25, 0.20, 0.12, 0.08, 0.05])
@@ -23,14 +23,6 @@ _LOSS_GD_300 = float(mle.fit_categorical(_SMALL, _K, steps=300, heldout=_HELDOUT
 
 _NLL_FAIR = -mle.log_likelihood(np.full(_K, 1 / _K), _TRAIN) / len(_TRAIN)
 _NLL_TRUE = -mle.log_likelihood(_P_TRUE, _TRAIN) / len(_TRAIN)
-
-
-def _near(value, target: float) -> bool:
-    """Whether a (numeric) answer matches a known wrong value."""
-    try:
-        return math.isclose(float(value), target, rel_tol=1e-6)
-    except (TypeError, ValueError):
-        return False
 
 
 @register(
@@ -60,9 +52,9 @@ def _mle_unseen(counts, loss_add_one):
         "Use the add-one model (counts + 1) / (n + K) on the chapter's held-out throws, in nats "
         "(`mle.average_cross_entropy`)."
     )
-    if _near(loss_add_one, _LOSS_ADD_ONE / math.log(2)):
+    if matches(loss_add_one, _LOSS_ADD_ONE / math.log(2)):
         hint = "That looks like bits: `mle.average_cross_entropy` gives nats by default."
-    elif _near(loss_add_one, _LOSS_GD_300):
+    elif matches(loss_add_one, _LOSS_GD_300):
         hint = "That is the held-out loss of the gradient-descent model; use the add-one model."
     elif isinstance(loss_add_one, int | float) and math.isinf(loss_add_one):
         hint = (
@@ -87,10 +79,10 @@ def _mle_identity(nll_fair, nll_true):
         ("nll_true", nll_true, _NLL_TRUE),
     ):
         hint = "Minus the log-likelihood of the 40 training throws, divided by 40, in nats."
-        if _near(value, target * 40):
+        if matches(value, target * 40):
             hint = "That is minus the whole log-likelihood: divide by the number of throws."
-        elif _near(value, target / math.log(2)):
+        elif matches(value, target / math.log(2)):
             hint = "That looks like bits: the log-likelihood of `mle.log_likelihood` is in nats."
-        elif _near(value, -target):
+        elif matches(value, -target):
             hint = "A log-likelihood is negative; the loss is *minus* its average."
         expect_close(name, value, target, hint=hint)

@@ -5,10 +5,8 @@ Every reference answer, and every typical mistake, is computed with :mod:`xent.n
 
 from __future__ import annotations
 
-import math
-
 from .. import neuron
-from . import _as_number, expect_close, expect_true, register
+from . import _as_number, expect_close, expect_true, matches, register
 
 # ex-slowdown-derive: dC/db of the cross-entropy cost at w = 0.7, b = -0.3, x = 1.7, y = 0.25.
 _W, _B, _X, _Y = 0.7, -0.3, 1.7, 0.25
@@ -31,9 +29,9 @@ _DERIVE_MISTAKES = {
 
 def _known_mistake(name: str, value: object, mistakes: dict[float, str], rel: float) -> None:
     """Raise CheckFailed with the matching hint if ``value`` is one of the known mistakes."""
-    number = _as_number(name, value)
+    _as_number(name, value)  # a missing or non-numeric answer gets its own message first
     for wrong, hint in mistakes.items():
-        expect_true(not math.isclose(number, wrong, rel_tol=rel), f"`{name}` is off. {hint}")
+        expect_true(not matches(value, wrong, rel), f"`{name}` is off. {hint}")
 
 
 @register(
