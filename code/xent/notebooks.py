@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["downloadable", "read_chapter", "setup_cell_source", "toc_chapters"]
+__all__ = ["book_repository", "downloadable", "read_chapter", "setup_cell_source", "toc_chapters"]
 
 #: Tag of the cell that installs xent where it is missing (Colab).
 SETUP_TAG = "xent-setup"
@@ -52,6 +52,24 @@ def toc_chapters(root: str | Path) -> list[str]:
         if part.get("numbered")
         for entry in part.get("chapters", [])
     ]
+
+
+def book_repository(root: str | Path) -> tuple[str, str]:
+    """The book's repository URL and branch, as ``_config.yml`` gives them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "_config.yml").write_text("repository:\\n  url: https://github.com/o/r\\n")
+    >>> book_repository(folder)
+    ('https://github.com/o/r', 'main')
+    """
+    import yaml
+
+    config = yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf-8"))
+    repository = config.get("repository") or {}
+    return repository.get("url", "https://github.com/OWNER/REPO"), repository.get("branch", "main")
 
 
 def read_chapter(path: str | Path) -> Any:

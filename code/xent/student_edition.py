@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .notebooks import read_chapter, toc_chapters
+from .notebooks import book_repository, downloadable, read_chapter, toc_chapters
 
 __all__ = ["Score", "annotate", "build", "grade", "split_solutions"]
 
@@ -256,12 +256,15 @@ def build(root: str | Path, out: str | Path, chapters: Sequence[str] | None = No
         shutil.rmtree(out)
     out.mkdir(parents=True)
     (out / "nbgrader_config.py").write_text(NBGRADER_CONFIG, encoding="utf-8")
+    repository, branch = book_repository(root)
     released = []
     for doc in chapters if chapters is not None else toc_chapters(root):
         name = Path(doc).name
         source = out / "source" / name / f"{name}.ipynb"
         source.parent.mkdir(parents=True)
-        nbformat.write(annotate(read_chapter(root / f"{doc}.md")), source)
+        # The same first cell as the website's downloads: on Colab it installs xent.
+        notebook = downloadable(annotate(read_chapter(root / f"{doc}.md")), repository, branch)
+        nbformat.write(notebook, source)
         released.append(out / "release" / name / f"{name}.ipynb")
     _run_nbgrader(["generate_assignment", "*", "--force"], out)  # every chapter at once
     missing = [path for path in released if not path.is_file()]
