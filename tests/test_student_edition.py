@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 from xent.checks import exercises
-from xent.notebooks import toc_chapters
+from xent.notebooks import SETUP_TAG, toc_chapters
 from xent.student_edition import CHECK_CALL, grade
 
 CHAPTERS = toc_chapters(ROOT)
@@ -73,6 +73,13 @@ def test_check_cells_are_kept_and_locked(edition: Path, name: str) -> None:
     for cell in checks:
         meta = cell.metadata["nbgrader"]
         assert meta["grade"] and meta["locked"] and meta["points"] == 1
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_notebook_starts_with_the_install_cell(edition: Path, name: str) -> None:
+    first = _nb(edition, "release", name).cells[0]
+    assert SETUP_TAG in first.metadata.get("tags", []), f"{name} does not start with the setup cell"
+    assert "pip" in first.source and "xent" in first.source
 
 
 def _fill_in_wrong_answers(student: nbformat.NotebookNode) -> nbformat.NotebookNode:
