@@ -1,13 +1,21 @@
-"""The kernel-free slowdown demo: its HTML, and its script driven in a real headless Chromium."""
+"""The kernel-free demos: their HTML, and their scripts driven in a real headless Chromium."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
-from xent import demos
+from xent import demos, info
 from xent.neuron import train
+
+HELPERS = [
+    demos.surprisal_demo_html,
+    demos.entropy_demo_html,
+    demos.kl_demo_html,
+    demos.slowdown_demo_html,
+]
 
 
 def test_html_is_small_and_self_contained() -> None:
@@ -70,9 +78,9 @@ def page(browser, tmp_path: Path):  # type: ignore[no-untyped-def]
     errors: list[str] = []
     pg.on("pageerror", lambda err: errors.append(str(err)))
 
-    def open_demo(**kwargs) -> object:  # type: ignore[no-untyped-def]
+    def open_demo(*args, demo=demos.slowdown_demo_html, **kwargs) -> object:  # type: ignore[no-untyped-def]
         path = tmp_path / "demo.html"
-        body = demos.slowdown_demo_html(**kwargs)
+        body = demo(*args, **kwargs)
         path.write_text(f"<!doctype html><meta charset=utf-8><body>{body}</body>", "utf-8")
         pg.goto(path.as_uri())
         return pg
@@ -162,5 +170,182 @@ def test_demo_on_the_built_page_runs_offline(built_site, browser) -> None:  # ty
     pg.locator("[name=cost]").select_option("cross_entropy")
     ref = train(2.0, 2.0, "cross_entropy").a[-1]
     assert readout(pg)["final"] == pytest.approx(ref, abs=1e-6)
+    assert not outside, f"the page tried to reach the network: {outside}"
+    context.close()
+
+
+# --- the shared scaffold and the demos of chapters 1 to 3 --------------------------------------
+
+
+@pytest.mark.parametrize("helper", HELPERS, ids=lambda f: f.__name__)
+def test_every_demo_is_small_and_self_contained(helper) -> None:  # type: ignore[no-untyped-def]
+    html = helper()
+    assert len(html) < 6000
+    assert not re.search(r"https?://|//[a-z]|\bsrc=|\bhref=|@import", html)
+    assert html.count("<script>") == 1 and "<svg" in html and 'class="readout"' in html
+    ids = {re.search(r'<div id="(xent-[a-z]+-\d+)"', helper())[1] for _ in range(3)}
+    assert len(ids) == 3, "two demos on one page would share an id"
+
+
+def test_starting_values_of_the_new_demos() -> None:
+    assert 'name="p" min="0.001" max="1" step="0.001" value="0.25"' in demos.surprisal_demo_html()
+    html = demos.entropy_demo_html([2, 0, 1, 1])  # renormalised: 0.5, 0, 0.25, 0.25
+    assert html.count('type="range"') == 4
+    for i, v in enumerate(["0.5", "0", "0.25", "0.25"]):
+        assert f'name="w{i}" min="0" max="1" step="0.01" value="{v}"' in html
+    html = demos.kl_demo_html([0.6, 0.3, 0.1], [0, 0, 4])
+    assert html.count('type="range"') == 6
+    assert 'name="p0" min="0" max="1" step="0.01" value="0.6"' in html
+    assert 'name="q2" min="0" max="1" step="0.01" value="1"' in html
+
+
+@pytest.mark.parametrize(
+    ("helper", "args", "message"),
+    [
+        (demos.surprisal_demo_html, (0.0,), "outside the demo's slider range"),
+        (demos.surprisal_demo_html, (1.5,), "outside the demo's slider range"),
+        (demos.surprisal_demo_html, (float("nan"),), "finite"),
+        (demos.surprisal_demo_html, ("0.5",), "single real number"),
+        (demos.entropy_demo_html, ([0.5, -0.1, 0.6],), "negative weight"),
+        (demos.entropy_demo_html, ([0, 0, 0, 0],), "sum to 0"),
+        (demos.entropy_demo_html, ([1.0],), "2 to 6 weights"),
+        (demos.entropy_demo_html, ([1] * 7,), "2 to 6 weights"),
+        (demos.entropy_demo_html, ([[0.5, 0.5]],), "2 to 6 weights"),
+        (demos.entropy_demo_html, ([1, float("inf")],), "infinite"),
+        (demos.entropy_demo_html, ([1, float("nan")],), "NaN"),
+        (demos.kl_demo_html, ([0.5, 0.5], [0.2, 0.3, 0.5]), "same number of outcomes"),
+        (demos.kl_demo_html, ([0.5, 0.5], [-1, 2]), "q has a negative weight"),
+        (demos.kl_demo_html, ([0, 0], [1, 2]), "weights p sum to 0"),
+    ],
+)
+def test_new_demos_reject_bad_arguments(helper, args, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=message):
+        helper(*args)
+
+
+def test_notebook_wrappers_of_the_new_demos() -> None:
+    for shown in (demos.surprisal_demo(0.5), demos.entropy_demo(), demos.kl_demo()):
+        assert "<script>" in shown._repr_html_()
+
+
+def data(pg) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The readout's data-* attributes (full-precision numbers) and its text."""
+    return pg.locator(".readout").evaluate("el => ({...el.dataset, text: el.textContent})")
+
+
+def set_weights(pg, prefix: str, weights) -> None:  # type: ignore[no-untyped-def]
+    for i, w in enumerate(weights):
+        set_value(pg, f"{prefix}{i}", f"{w:g}")
+
+
+def test_surprisal_demo_in_the_browser(page) -> None:  # type: ignore[no-untyped-def]
+    pg = page(0.25, demo=demos.surprisal_demo_html)
+    got = data(pg)
+    assert float(got["bits"]) == pytest.approx(2.0, abs=1e-12)
+    assert "2.000 bits = 1.386 nats" in got["text"]
+    dot = pg.locator(".dot").get_attribute("cy")
+    pg.locator("[name=p]").focus()
+    pg.keyboard.press("ArrowRight")  # one step: 0.251
+    assert data(pg)["text"] != got["text"] and pg.locator(".dot").get_attribute("cy") != dot
+    assert pg.locator("output[for=p]").inner_text() == "0.251"
+    for p in ["0.001", "0.125", "0.37", "0.5", "0.999", "1"]:
+        set_value(pg, "p", p)
+        got = data(pg)
+        assert float(got["p"]) == float(p)
+        assert float(got["bits"]) == pytest.approx(info.surprisal(float(p)), abs=1e-6)
+        assert float(got["nats"]) == pytest.approx(info.surprisal(float(p), np.e), abs=1e-6)
+        assert f"{info.surprisal(float(p)):.3f} bits" in got["text"]
+    assert float(got["bits"]) == 0.0 and "= 0.000 bits" in got["text"]
+
+
+def test_entropy_demo_in_the_browser(page) -> None:  # type: ignore[no-untyped-def]
+    pg = page([0.1, 0.1, 0.1, 0.7], demo=demos.entropy_demo_html)
+    start = data(pg)
+    assert float(start["h"]) == pytest.approx(info.entropy([0.1, 0.1, 0.1, 0.7]), abs=1e-6)
+    assert "log₂ 4 = 2.000" in start["text"]
+    pg.locator("[name=w0]").focus()
+    pg.keyboard.press("End")
+    assert data(pg)["text"] != start["text"]
+    rng = np.random.default_rng(5)
+    settings = [[1, 1, 1, 1], [0, 0, 0, 1], [0.3, 0, 0.55, 0.2], [0.01, 0, 0, 0.02]]
+    settings += [
+        list(np.round(rng.uniform(0, 1, 4) * (rng.uniform(size=4) > 0.3), 2)) for _ in range(8)
+    ]
+    for w in settings:
+        if sum(w) == 0:
+            continue
+        set_weights(pg, "w", w)
+        p = np.array(w) / sum(w)
+        got = data(pg)
+        assert float(got["h"]) == pytest.approx(info.entropy(p), abs=1e-6), w
+        assert [float(v) for v in got["p"].split()] == pytest.approx(p, abs=1e-12)
+        assert f"H(p) = {info.entropy(p):.3f} bits" in got["text"]
+        heights = [
+            float(h)
+            for h in pg.locator("rect.p").evaluate_all(
+                "rs => rs.map(r => r.getAttribute('height'))"
+            )
+        ]
+        assert heights == pytest.approx(180 * p, abs=0.06)
+    set_weights(pg, "w", [0, 0, 0, 0])
+    got = data(pg)
+    assert "h" not in got and "All weights are 0" in got["text"]
+
+
+def kl_reference(p, q) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    return {
+        "hp": info.entropy(p),
+        "hpq": info.cross_entropy(p, q),
+        "dpq": info.kl_divergence(p, q),
+        "dqp": info.kl_divergence(q, p),
+    }
+
+
+def test_kl_demo_in_the_browser(page) -> None:  # type: ignore[no-untyped-def]
+    pg = page(demo=demos.kl_demo_html)
+    start = data(pg)
+    ref = kl_reference([0.6, 0.3, 0.1], [0.2, 0.3, 0.5])
+    for key, value in ref.items():
+        assert float(start[key]) == pytest.approx(value, abs=1e-6), key
+    set_value(pg, "q1", "0.9")
+    assert data(pg)["text"] != start["text"]
+    cases = [
+        ([0.6, 0.3, 0.1], [0.6, 0.3, 0.1]),  # q = p: both divergences 0
+        ([0.5, 0.5, 0], [0.2, 0.3, 0.5]),  # 0 log 0 = 0 in p; D(q || p) infinite
+        ([0.2, 0.3, 0.5], [0.5, 0.5, 0]),  # q misses an outcome of p: D(p || q) infinite
+        ([1, 0, 0], [0.33, 0.33, 0.34]),
+        ([0.07, 0.9, 0.41], [0.8, 0.01, 0.3]),
+    ]
+    for w_p, w_q in cases:
+        set_weights(pg, "p", w_p)
+        set_weights(pg, "q", w_q)
+        p, q = np.array(w_p) / sum(w_p), np.array(w_q) / sum(w_q)
+        got = data(pg)
+        for key, value in kl_reference(p, q).items():
+            assert float(got[key]) == pytest.approx(value, abs=1e-6), (key, w_p, w_q)
+        if np.isinf(info.kl_divergence(p, q)):
+            assert "D(p ‖ q) = ∞ bits" in got["text"]
+    set_weights(pg, "q", [0, 0, 0])
+    got = data(pg)
+    assert "dpq" not in got and "All weights of q are 0" in got["text"]
+
+
+@pytest.mark.parametrize(
+    ("chapter", "key", "expected"),
+    [
+        ("01_information", "bits", info.surprisal(0.25)),
+        ("02_entropy", "h", info.entropy([0.1, 0.1, 0.1, 0.7])),
+        ("03_kl_and_cross_entropy", "dpq", info.kl_divergence([0.6, 0.3, 0.1], [0.2, 0.3, 0.5])),
+    ],
+)
+def test_chapter_demos_on_the_built_pages(built_site, browser, chapter, key, expected) -> None:  # type: ignore[no-untyped-def]
+    """Each chapter's demo, as the website serves it, runs offline and computes xent's number."""
+    context = browser.new_context()
+    outside: list[str] = []
+    context.route(re.compile(r"^(?!file:).*"), lambda r: (outside.append(r.request.url), r.abort()))
+    pg = context.new_page()
+    pg.goto((built_site / "chapters" / f"{chapter}.html").as_uri())
+    assert pg.locator(".xent-demo").count() == 1
+    assert float(data(pg)[key]) == pytest.approx(expected, abs=1e-6)
     assert not outside, f"the page tried to reach the network: {outside}"
     context.close()

@@ -4,6 +4,14 @@ Each helper returns a fragment of HTML (a few KB, no external URL, no network) w
 redoes the computation in the reader's browser as the sliders move. In a notebook, wrap it in
 ``IPython.display.HTML`` (the ``*_demo`` functions do that) and the same fragment works in
 Jupyter and on the built website.
+
+All demos share one scaffold (``_demo``): a ``div`` with a unique id holding its own scoped
+style, a grid of labelled sliders, an inline SVG figure and a readout paragraph (class
+``readout``), and one script. The script starts with a small library (querying inside the
+demo, reading sliders, renormalising weights, entropy and KL divergence in bits with
+``0 log 0 = 0``, bar charts) and ends by redrawing on every ``input`` event. The readout
+carries its numbers at full precision in ``data-*`` attributes, so tests can compare them
+with ``xent.info``.
 """
 
 from __future__ import annotations
@@ -12,13 +20,29 @@ import itertools
 import json
 from typing import TYPE_CHECKING
 
+import numpy as np
+from numpy.typing import ArrayLike
+
 from . import neuron
+from ._validation import as_float_array
 from .plotting import PALETTE
 
-if TYPE_CHECKING:  # IPython is only needed by the notebook-facing wrapper
+if TYPE_CHECKING:  # IPython is only needed by the notebook-facing wrappers
     from IPython.display import HTML
 
-__all__ = ["SLOWDOWN_RANGES", "slowdown_demo", "slowdown_demo_html"]
+__all__ = [
+    "SLOWDOWN_RANGES",
+    "SURPRISAL_RANGE",
+    "WEIGHT_RANGE",
+    "entropy_demo",
+    "entropy_demo_html",
+    "kl_demo",
+    "kl_demo_html",
+    "slowdown_demo",
+    "slowdown_demo_html",
+    "surprisal_demo",
+    "surprisal_demo_html",
+]
 
 #: Slider ranges of the slowdown demo: (min, max, step) for each parameter.
 SLOWDOWN_RANGES: dict[str, tuple[float, float, float]] = {
@@ -27,55 +51,466 @@ SLOWDOWN_RANGES: dict[str, tuple[float, float, float]] = {
     "eta": (0.005, 1.0, 0.005),
     "epochs": (1, 1000, 1),
 }
+#: Slider range (min, max, step) of the probability in the surprisal demo.
+SURPRISAL_RANGE: tuple[float, float, float] = (0.001, 1.0, 0.001)
+#: Slider range (min, max, step) of each weight in the entropy and KL demos.
+WEIGHT_RANGE: tuple[float, float, float] = (0.0, 1.0, 0.01)
+#: Fewest and most outcomes a distribution demo shows.
+_MIN_K, _MAX_K = 2, 6
 
 _ids = itertools.count(1)
 
-_STYLE = """
-#{id}{{font:14px/1.4 sans-serif;max-width:40em;border:1px solid #ccc;border-radius:6px;
-padding:.6em .8em;margin:1em 0}}
-#{id} .ctl{{display:grid;grid-template-columns:5.5em 1fr 4em;gap:.15em .5em;align-items:center}}
-#{id} output{{font-variant-numeric:tabular-nums}}
-#{id} svg{{width:100%;height:auto;display:block}}
-#{id} text{{font-size:11px;fill:#333}}
-"""
+# ---- the shared scaffold ---------------------------------------------------------------------
 
-_SCRIPT = """
-(function(){
-const root=document.getElementById(%(id)s),X=%(x)s,Y=%(y)s;
-const q=s=>root.querySelector(s),inp=n=>q('[name='+n+']');
-function sig(z){return z>=0?1/(1+Math.exp(-z)):Math.exp(z)/(1+Math.exp(z));}
-function cost(a,z,c){return c==='quadratic'?0.5*(a-Y)*(a-Y):
- Math.log1p(Math.exp(-Math.abs(z)))+Math.max(z,0)-Y*z;}
-function run(w,b,eta,n,c){const a=[];let g0=0;
- for(let t=0;t<=n;t++){const z=w*X+b,s=sig(z),d=c==='quadratic'?(s-Y)*s*(1-s):s-Y;
-  a.push(s);if(t===0)g0=d*X;if(t<n){w-=eta*d*X;b-=eta*d;}}
- return {a:a,g0:g0,cost:cost(a[n],w*X+b,c)};}
-function pts(a){const n=a.length-1;
- return a.map((v,t)=>(40+430*t/n).toFixed(1)+','+(10+180*(1-v)).toFixed(1)).join(' ');}
-function draw(){
- const w=+inp('w').value,b=+inp('b').value,eta=+inp('eta').value,n=+inp('epochs').value;
- const c=inp('cost').value,o=c==='quadratic'?'cross_entropy':'quadratic';
- for(const k of ['w','b','eta','epochs'])q('output[for='+k+']').value=inp(k).value;
- const r=run(w,b,eta,n,c),s=run(w,b,eta,n,o),f=r.a[n];
- q('.main').setAttribute('points',pts(r.a));q('.other').setAttribute('points',pts(s.a));
- q('.xmid').textContent=Math.round(n/2);q('.xmax').textContent=n;
- const nm=k=>k.replace('_','-')+' cost';
- q('.lmain').textContent=nm(c);q('.lother').textContent=nm(o);
- const out=q('.readout');out.dataset.finalA=f;out.dataset.finalOther=s.a[n];out.dataset.grad0=r.g0;
- out.textContent='Start: a = '+r.a[0].toFixed(3)+', dC/dw = '+r.g0.toFixed(4)+'. After '+n+
-  ' iterations: a = '+f.toFixed(4)+', C = '+r.cost.toPrecision(3)+' (the '+o.replace('_','-')+
-  ' cost would give a = '+s.a[n].toFixed(4)+').';}
-root.addEventListener('input',draw);draw();})();
-"""
+# Scoped to the demo's id (the placeholder {id}), so several demos can share a page.
+_STYLE = (
+    "#{id}{font:14px/1.4 sans-serif;max-width:40em;border:1px solid #ccc;border-radius:6px;"
+    "padding:.6em .8em;margin:1em 0}"
+    "#{id} .ctl{display:grid;grid-template-columns:5.5em 1fr 4em;gap:.15em .5em;"
+    "align-items:center}"
+    "#{id} .ctl.two{grid-template-columns:3em 1fr 3em 3em 1fr 3em}"
+    "#{id} output{font-variant-numeric:tabular-nums}"
+    "#{id} svg{width:100%;height:auto;display:block}"
+    "#{id} text{font-size:11px;fill:#333}"
+)
+
+# The library every demo's script starts with (after `root` and the data `D` are defined).
+_JS_LIB = (
+    "const $=s=>root.querySelector(s),inp=n=>$('[name='+n+']'),num=n=>+inp(n).value;"
+    "const vec=(n,k)=>Array.from({length:k},(_,i)=>num(n+i));"
+    # weights divided by their sum, or null when they are all 0
+    "function norm(w){const s=w.reduce((a,b)=>a+b,0);return s>0?w.map(v=>v/s):null;}"
+    # cross-entropy H(p,r) in bits: terms with p_i = 0 are 0, r_i = 0 under p_i > 0 gives inf
+    "function xent(p,r){let h=0;for(let i=0;i<p.length;i++)if(p[i]>0)h-=p[i]*Math.log(r[i]);"
+    "return h/Math.LN2+0;}"
+    "function kl(p,r){let d=0;for(let i=0;i<p.length;i++)"
+    "if(p[i]>0)d+=p[i]*(Math.log(p[i])-Math.log(r[i]));return Math.max(d,0)/Math.LN2;}"
+    "const fmt=x=>x===Infinity?'∞':x.toFixed(3);"
+    # bars of class c (and their value labels) for the probabilities p (null: all empty)
+    "function bars(c,p){const t=root.querySelectorAll('text.'+c);"
+    "root.querySelectorAll('rect.'+c).forEach((e,i)=>{const v=p?p[i]:0,y=190-180*v;"
+    "e.setAttribute('y',y.toFixed(1));e.setAttribute('height',(180*v).toFixed(1));"
+    "t[i].setAttribute('y',(y-3).toFixed(1));t[i].textContent=p?v.toFixed(2):'';});}"
+)
+
+# Show every slider's value next to it, then let the demo redraw; on load and on every input.
+_JS_TAIL = (
+    "function sync(){for(const e of root.querySelectorAll('input[type=range]'))"
+    "$('output[for='+e.name+']').value=e.value;}"
+    "root.addEventListener('input',()=>{sync();draw();});sync();draw();})();"
+)
 
 
-def _slider(name: str, label: str, value: float) -> str:
-    lo, hi, step = SLOWDOWN_RANGES[name]
+def _demo(kind: str, controls: str, figure: str, script: str, data: dict, two: bool = False) -> str:
+    """Assemble a demo: scoped style, controls, SVG figure, readout and script, unique id.
+
+    ``script`` must define ``function draw()``; it can use the library ``_JS_LIB`` and the
+    JSON-serialisable ``data`` as ``D``. ``{id}`` anywhere in the HTML becomes the demo's id.
+    """
+    uid = f"xent-{kind}-{next(_ids)}"
+    head = f"(function(){{const root=document.getElementById({json.dumps(uid)}),"
+    head += f"D={json.dumps(data, separators=(',', ':'))};"
+    html = (
+        f'<div id="{{id}}" class="xent-demo"><style>{_STYLE}</style>'
+        f'<div class="ctl{" two" if two else ""}">{controls}</div>{figure}'
+        '<p class="readout" aria-live="polite"></p></div>'
+    ).replace("{id}", uid)
+    return f"{html}<script>{head}{_JS_LIB}{script}{_JS_TAIL}</script>"
+
+
+def _slider(name: str, label: str, rng: tuple[float, float, float], value: float) -> str:
+    """A labelled range input named ``name`` and the output that shows its value."""
+    lo, hi, step = rng
     return (
         f'<label for="{{id}}-{name}">{label}</label>'
         f'<input type="range" id="{{id}}-{name}" name="{name}" min="{lo:g}" max="{hi:g}" '
         f'step="{step:g}" value="{value:g}"><output for="{name}">{value:g}</output>'
     )
+
+
+def _svg(
+    label: str,
+    yticks: list[float],
+    ytop: float,
+    ylabel: str,
+    xlabel: str,
+    body: str,
+    height: int = 226,
+) -> str:
+    """An SVG figure: plot area x 40..470, y 190 (value 0) up to 10 (value ``ytop``)."""
+    grid = ""
+    for v in yticks:
+        y = round(190 - 180 * v / ytop, 1)
+        grid += (
+            f'<line x1="40" x2="470" y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
+            f'<text x="34" y="{y + 4:g}" text-anchor="end">{v:g}</text>'
+        )
+    return (
+        f'<svg viewBox="0 0 480 {height}" role="img" aria-label="{label}">{grid}'
+        '<line x1="40" x2="40" y1="10" y2="190" stroke="#333"/>'
+        f'<text x="12" y="100" transform="rotate(-90 12 100)" text-anchor="middle">{ylabel}</text>'
+        f'<text x="255" y="222" text-anchor="middle">{xlabel}</text>{body}</svg>'
+    )
+
+
+def _bar_chart(label: str, k: int, series: list[tuple[str, str]], extra: str = "") -> str:
+    """Empty bars for ``k`` outcomes, one per (class, colour) in ``series``; JS sizes them."""
+    slot = 430 / k
+    width = 0.7 * slot / len(series)
+    body = ""
+    for i in range(k):
+        for j, (cls, colour) in enumerate(series):
+            x = 40 + slot * (i + 0.15) + j * width
+            body += (
+                f'<rect class="{cls}" x="{x:.1f}" y="190" width="{width:.1f}" height="0" '
+                f'fill="{colour}"/><text class="{cls}" x="{x + width / 2:.1f}" y="187" '
+                'text-anchor="middle"></text>'
+            )
+        body += f'<text x="{40 + slot * (i + 0.5):.1f}" y="204" text-anchor="middle">{i}</text>'
+    ticks = [0, 0.25, 0.5, 0.75, 1]
+    return _svg(label, ticks, 1, "probability", "outcome", body + extra, height=246)
+
+
+def _legend(entries: list[tuple[str, str]]) -> str:
+    """A row of coloured swatches and names under the x label."""
+    return "".join(
+        f'<rect x="{150 + 110 * i}" y="230" width="14" height="10" fill="{colour}"/>'
+        f'<text x="{168 + 110 * i}" y="239">{name}</text>'
+        for i, (name, colour) in enumerate(entries)
+    )
+
+
+def _display(html: str) -> HTML:
+    from IPython.display import HTML
+
+    return HTML(html)
+
+
+def _start_weights(weights: ArrayLike, name: str) -> list[float]:
+    """Validate starting weights; return them as a distribution rounded to the slider step."""
+    w = as_float_array(weights, name)
+    if w.ndim != 1 or not _MIN_K <= w.size <= _MAX_K:
+        raise ValueError(
+            f"{name} must be a list of {_MIN_K} to {_MAX_K} weights (one per outcome); "
+            f"got shape {w.shape}"
+        )
+    if not np.isfinite(w).all():
+        raise ValueError(f"{name} contains an infinite weight; weights must be finite numbers")
+    if (w < 0).any():
+        raise ValueError(f"{name} has a negative weight ({w.min():g}); weights must be >= 0")
+    total = w.sum()
+    if total <= 0:
+        raise ValueError(f"the weights {name} sum to 0; at least one must be positive")
+    return [round(float(v), 2) for v in w / total]
+
+
+# ---- chapter 1: surprisal ---------------------------------------------------------------------
+
+_SURPRISAL_JS = (
+    "const X=p=>40+430*p,Y=b=>190-b*180/10.5,bits=p=>-Math.log(p)/Math.LN2+0,pts=[];"
+    "for(let i=0;i<=120;i++){const p=Math.pow(1000,i/120-1);"
+    "pts.push(X(p).toFixed(1)+','+Y(bits(p)).toFixed(1));}"
+    "$('.curve').setAttribute('points',pts.join(' '));"
+    "function draw(){const p=num('p'),b=bits(p),n=-Math.log(p)+0,x=X(p),y=Y(b),"
+    "d=$('.dot'),l=$('.lab'),out=$('.readout');"
+    "d.setAttribute('cx',x.toFixed(1));d.setAttribute('cy',y.toFixed(1));"
+    "$('.guide').setAttribute('d','M'+x.toFixed(1)+' 190V'+y.toFixed(1)+'H40');"
+    "l.setAttribute('x',(x>380?x-8:x+8).toFixed(1));l.setAttribute('y',(y<30?y+16:y-8).toFixed(1));"
+    "l.setAttribute('text-anchor',x>380?'end':'start');l.textContent=b.toFixed(2)+' bits';"
+    "out.dataset.p=p;out.dataset.bits=b;out.dataset.nats=n;"
+    "out.textContent='p = '+p.toFixed(3)+': surprisal −log₂ p = '+b.toFixed(3)+' bits = '"
+    "+n.toFixed(3)+' nats';}"
+)
+
+
+def surprisal_demo_html(p: float = 0.25) -> str:
+    """A self-contained HTML/JS demo of the surprisal ``-log2 p``, as a string.
+
+    A slider sets the probability ``p`` of an event (0.001 to 1 in steps of 0.001); an inline
+    SVG shows the curve of ``-log2 p`` with the current point on it, and the readout gives the
+    surprisal in bits and in nats. The readout element (class ``readout``) carries ``p`` and
+    the two surprisals at full precision in its ``data-p``, ``data-bits`` and ``data-nats``
+    attributes (they equal ``xent.info.surprisal``). No external URL, no network.
+
+    Parameters
+    ----------
+    p : float, default 0.25
+        Starting probability, in ``SURPRISAL_RANGE`` (0.001 to 1); rounded to the slider's
+        step of 0.001.
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not a number in [0.001, 1].
+
+    Examples
+    --------
+    >>> html = surprisal_demo_html(0.125)
+    >>> 'name="p" min="0.001" max="1" step="0.001" value="0.125"' in html
+    True
+    >>> "http" not in html and len(html) < 5000
+    True
+    """
+    lo, hi, _ = SURPRISAL_RANGE
+    value = neuron._check_scalar(p, "p")
+    if not lo <= value <= hi:
+        raise ValueError(
+            f"p = {p!r} is outside the demo's slider range [{lo}, {hi}] (a probability; 0 "
+            "itself is left out because an impossible event has infinite surprisal)"
+        )
+    blue, red = PALETTE["blue"], PALETTE["vermillion"]
+    xticks = "".join(
+        f'<text x="{40 + 430 * v:g}" y="204" text-anchor="middle">{v:g}</text>'
+        for v in (0, 0.25, 0.5, 0.75, 1)
+    )
+    body = (
+        f'{xticks}<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+        f'<polyline class="curve" fill="none" stroke="{blue}" stroke-width="2.5"/>'
+        '<path class="guide" fill="none" stroke="#888" stroke-dasharray="3 3"/>'
+        f'<circle class="dot" r="5" fill="{red}"/><text class="lab"></text>'
+    )
+    figure = _svg(
+        "the surprisal curve -log2 p",
+        [0, 2, 4, 6, 8, 10],
+        10.5,
+        "surprisal (bits)",
+        "probability p",
+        body,
+    )
+    controls = _slider("p", "probability p", SURPRISAL_RANGE, round(value, 3))
+    return _demo("surprisal", controls, figure, _SURPRISAL_JS, {})
+
+
+def surprisal_demo(p: float = 0.25) -> HTML:
+    """``surprisal_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    p : float, default 0.25
+        Starting probability, in [0.001, 1].
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<script>" in surprisal_demo(0.5).data
+    True
+    """
+    return _display(surprisal_demo_html(p))
+
+
+# ---- chapter 2: entropy -----------------------------------------------------------------------
+
+_ENTROPY_JS = (
+    "function draw(){const p=norm(vec('w',D.k)),out=$('.readout');bars('p',p);"
+    "if(!p){delete out.dataset.h;delete out.dataset.p;"
+    "out.textContent='All weights are 0: raise one of them to get a distribution.';return;}"
+    "const h=xent(p,p);out.dataset.h=h;out.dataset.p=p.join(' ');"
+    "out.textContent='H(p) = '+h.toFixed(3)+' bits (at most log₂ '+D.k+' = '"
+    "+Math.log2(D.k).toFixed(3)+'); p = ['+p.map(v=>v.toFixed(3)).join(', ')+']';}"
+)
+
+
+def entropy_demo_html(weights: ArrayLike = (0.1, 0.1, 0.1, 0.7)) -> str:
+    """A self-contained HTML/JS demo of the entropy of a distribution, as a string.
+
+    One slider per outcome holds a weight (0 to 1); the distribution is the weights divided by
+    their sum, so any setting is a distribution. An inline SVG bar chart shows it (with the
+    uniform level ``1/K`` dotted) and the readout gives its entropy in bits, with ``log2 K``
+    for reference. The readout (class ``readout``) carries the entropy at full precision in
+    ``data-h`` and the distribution in ``data-p`` (space-separated); they equal
+    ``xent.info.entropy``. No external URL, no network.
+
+    Parameters
+    ----------
+    weights : array_like, default (0.1, 0.1, 0.1, 0.7)
+        Starting weights, 2 to 6 of them, non-negative with a positive sum. They are divided
+        by their sum and rounded to the sliders' step of 0.01.
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        For a negative, infinite or NaN weight, weights summing to 0, or fewer than 2 or more
+        than 6 of them.
+
+    Examples
+    --------
+    >>> html = entropy_demo_html([1, 1, 2, 4])
+    >>> html.count('type="range"'), 'name="w3" min="0" max="1" step="0.01" value="0.5"' in html
+    (4, True)
+    >>> entropy_demo_html([0, 0, 0])
+    Traceback (most recent call last):
+    ...
+    ValueError: the weights weights sum to 0; at least one must be positive
+    """
+    start = _start_weights(weights, "weights")
+    k = len(start)
+    controls = "".join(
+        _slider(f"w{i}", f"weight {i}", WEIGHT_RANGE, v) for i, v in enumerate(start)
+    )
+    uniform = round(190 - 180 / k, 1)
+    extra = (
+        f'<line x1="40" x2="470" y1="{uniform:g}" y2="{uniform:g}" stroke="#000" '
+        'stroke-dasharray="2 3"/><line x1="170" x2="200" y1="235" y2="235" stroke="#000" '
+        f'stroke-dasharray="2 3"/><text x="206" y="239">uniform distribution, 1/{k}</text>'
+    )
+    figure = _bar_chart("bar chart of the distribution", k, [("p", PALETTE["blue"])], extra)
+    return _demo("entropy", controls, figure, _ENTROPY_JS, {"k": k})
+
+
+def entropy_demo(weights: ArrayLike = (0.1, 0.1, 0.1, 0.7)) -> HTML:
+    """``entropy_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    weights : array_like, default (0.1, 0.1, 0.1, 0.7)
+        Starting weights, 2 to 6 of them, non-negative with a positive sum.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<svg" in entropy_demo([0.25, 0.25, 0.25, 0.25]).data
+    True
+    """
+    return _display(entropy_demo_html(weights))
+
+
+# ---- chapter 3: cross-entropy and KL divergence -----------------------------------------------
+
+_KL_JS = (
+    "function draw(){const p=norm(vec('p',D.k)),r=norm(vec('q',D.k)),out=$('.readout');"
+    "bars('p',p);bars('q',r);"
+    "for(const n of ['hp','hpq','dpq','dqp'])delete out.dataset[n];"
+    "if(!p||!r){out.textContent='All weights of '+(p?'q':'p')+' are 0: raise one of them.';"
+    "return;}"
+    "const v={hp:xent(p,p),hpq:xent(p,r),dpq:kl(p,r),dqp:kl(r,p)};Object.assign(out.dataset,v);"
+    "out.textContent='H(p) = '+fmt(v.hp)+' bits, H(p, q) = '+fmt(v.hpq)+' bits, D(p ‖ q) = '"
+    "+fmt(v.dpq)+' bits, D(q ‖ p) = '+fmt(v.dqp)+' bits';}"
+)
+
+
+def kl_demo_html(p: ArrayLike = (0.6, 0.3, 0.1), q: ArrayLike = (0.2, 0.3, 0.5)) -> str:
+    """A self-contained HTML/JS demo of cross-entropy and KL divergence, as a string.
+
+    Two columns of sliders hold weights for the truth ``p`` and the model ``q`` (each
+    renormalised to sum to 1); an inline SVG shows their bars side by side and the readout
+    gives ``H(p)``, ``H(p, q)``, ``D(p || q)`` and ``D(q || p)`` in bits (∞ when a model gives
+    probability 0 to an outcome the other distribution allows). The readout (class
+    ``readout``) carries them at full precision in ``data-hp``, ``data-hpq``, ``data-dpq`` and
+    ``data-dqp`` ("Infinity" for ∞); they equal ``xent.info``. No external URL, no network.
+
+    Parameters
+    ----------
+    p, q : array_like, defaults (0.6, 0.3, 0.1) and (0.2, 0.3, 0.5)
+        Starting weights over the same 2 to 6 outcomes, non-negative with a positive sum;
+        each is divided by its sum and rounded to the sliders' step of 0.01.
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        For a negative, infinite or NaN weight, weights summing to 0, a wrong number of
+        outcomes, or ``p`` and ``q`` of different lengths.
+
+    Examples
+    --------
+    >>> html = kl_demo_html([0.5, 0.5, 0.0], [0.2, 0.3, 0.5])
+    >>> html.count('type="range"'), "http" in html
+    (6, False)
+    >>> kl_demo_html([0.5, 0.5], [0.2, 0.3, 0.5])
+    Traceback (most recent call last):
+    ...
+    ValueError: p and q must have the same number of outcomes: p has 2, q has 3
+    """
+    ps, qs = _start_weights(p, "p"), _start_weights(q, "q")
+    if len(ps) != len(qs):
+        raise ValueError(
+            f"p and q must have the same number of outcomes: p has {len(ps)}, q has {len(qs)}"
+        )
+    k = len(ps)
+    controls = "".join(
+        _slider(f"p{i}", f"p[{i}]", WEIGHT_RANGE, a) + _slider(f"q{i}", f"q[{i}]", WEIGHT_RANGE, b)
+        for i, (a, b) in enumerate(zip(ps, qs, strict=True))
+    )
+    blue, red = PALETTE["blue"], PALETTE["vermillion"]
+    figure = _bar_chart(
+        "bar charts of p and q",
+        k,
+        [("p", blue), ("q", red)],
+        _legend([("truth p", blue), ("model q", red)]),
+    )
+    return _demo("kl", controls, figure, _KL_JS, {"k": k}, two=True)
+
+
+def kl_demo(p: ArrayLike = (0.6, 0.3, 0.1), q: ArrayLike = (0.2, 0.3, 0.5)) -> HTML:
+    """``kl_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    p, q : array_like, defaults (0.6, 0.3, 0.1) and (0.2, 0.3, 0.5)
+        Starting weights over the same 2 to 6 outcomes.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "D(q ‖ p)" in kl_demo().data
+    True
+    """
+    return _display(kl_demo_html(p, q))
+
+
+# ---- chapter 5: the learning slowdown ---------------------------------------------------------
+
+_SLOWDOWN_JS = (
+    "const X=D.x,Y=D.y;"
+    "function sig(z){return z>=0?1/(1+Math.exp(-z)):Math.exp(z)/(1+Math.exp(z));}"
+    "function cost(a,z,c){return c==='quadratic'?0.5*(a-Y)*(a-Y):"
+    "Math.log1p(Math.exp(-Math.abs(z)))+Math.max(z,0)-Y*z;}"
+    "function run(w,b,eta,n,c){const a=[];let g0=0;"
+    "for(let t=0;t<=n;t++){const z=w*X+b,s=sig(z),d=c==='quadratic'?(s-Y)*s*(1-s):s-Y;"
+    "a.push(s);if(t===0)g0=d*X;if(t<n){w-=eta*d*X;b-=eta*d;}}"
+    "return {a:a,g0:g0,cost:cost(a[n],w*X+b,c)};}"
+    "function pts(a){const n=a.length-1;"
+    "return a.map((v,t)=>(40+430*t/n).toFixed(1)+','+(10+180*(1-v)).toFixed(1)).join(' ');}"
+    "function draw(){"
+    "const w=num('w'),b=num('b'),eta=num('eta'),n=num('epochs');"
+    "const c=inp('cost').value,o=c==='quadratic'?'cross_entropy':'quadratic';"
+    "const r=run(w,b,eta,n,c),s=run(w,b,eta,n,o),f=r.a[n];"
+    "$('.main').setAttribute('points',pts(r.a));$('.other').setAttribute('points',pts(s.a));"
+    "$('.xmid').textContent=Math.round(n/2);$('.xmax').textContent=n;"
+    "const nm=k=>k.replace('_','-')+' cost';"
+    "$('.lmain').textContent=nm(c);$('.lother').textContent=nm(o);"
+    "const out=$('.readout');out.dataset.finalA=f;out.dataset.finalOther=s.a[n];"
+    "out.dataset.grad0=r.g0;"
+    "out.textContent='Start: a = '+r.a[0].toFixed(3)+', dC/dw = '+r.g0.toFixed(4)+'. After '+n+"
+    "' iterations: a = '+f.toFixed(4)+', C = '+r.cost.toPrecision(3)+' (the '+o.replace('_','-')+"
+    "' cost would give a = '+s.a[n].toFixed(4)+').';}"
+)
 
 
 def slowdown_demo_html(
@@ -137,50 +572,39 @@ def slowdown_demo_html(
         value = neuron._check_scalar(value, name)
         if not lo <= value <= hi:
             raise ValueError(f"{name} = {value!r} is outside the demo's slider range [{lo}, {hi}]")
-    uid = f"xent-slowdown-{next(_ids)}"
     options = "".join(
         f'<option value="{c}"{" selected" if c == cost else ""}>{c.replace("_", "-")}</option>'
         for c in neuron.COSTS
     )
-    sliders = "".join(
-        _slider(n, label, values[n])
-        for n, label in [
-            ("w", "weight w"),
-            ("b", "bias b"),
-            ("eta", "rate η"),
-            ("epochs", "iterations"),
-        ]
-    )
-    ticks = "".join(
-        f'<line x1="40" x2="470" y1="{10 + 180 * (1 - v):g}" y2="{10 + 180 * (1 - v):g}" '
-        f'stroke="#ddd"/><text x="34" y="{14 + 180 * (1 - v):g}" text-anchor="end">{v:g}</text>'
-        for v in (0, 0.25, 0.5, 0.75, 1)
+    labels = {"w": "weight w", "b": "bias b", "eta": "rate η", "epochs": "iterations"}
+    controls = "".join(_slider(n, labels[n], SLOWDOWN_RANGES[n], values[n]) for n in labels)
+    controls += (
+        f'<label for="{{id}}-cost">cost</label><select id="{{id}}-cost" name="cost">{options}'
+        "</select><span></span>"
     )
     main, other = PALETTE["blue"], PALETTE["vermillion"]
-    svg = (
-        '<svg viewBox="0 0 480 246" role="img" aria-label="output of the neuron per iteration">'
-        f'{ticks}<line x1="40" x2="40" y1="10" y2="190" stroke="#333"/>'
+    body = (
         '<text x="40" y="206" text-anchor="middle">0</text>'
         '<text class="xmid" x="255" y="206" text-anchor="middle"></text>'
         '<text class="xmax" x="470" y="206" text-anchor="middle"></text>'
-        '<text x="255" y="222" text-anchor="middle">iteration</text>'
-        '<text x="12" y="100" transform="rotate(-90 12 100)" text-anchor="middle">output a</text>'
         f'<polyline class="other" fill="none" stroke="{other}" stroke-width="2" '
         'stroke-dasharray="5 4"/>'
         f'<polyline class="main" fill="none" stroke="{main}" stroke-width="2.5"/>'
         f'<line x1="300" x2="320" y1="236" y2="236" stroke="{main}" stroke-width="2.5"/>'
         '<text class="lmain" x="324" y="239"></text>'
         f'<line x1="120" x2="140" y1="236" y2="236" stroke="{other}" stroke-width="2" '
-        'stroke-dasharray="5 4"/><text class="lother" x="144" y="239"></text></svg>'
+        'stroke-dasharray="5 4"/><text class="lother" x="144" y="239"></text>'
     )
-    script = _SCRIPT % {"id": json.dumps(uid), "x": repr(x), "y": repr(y)}
-    return (
-        f'<div id="{uid}" class="xent-demo"><style>{_STYLE.format(id=uid)}</style>'
-        f'<div class="ctl">{sliders.replace("{id}", uid)}'
-        f'<label for="{uid}-cost">cost</label><select id="{uid}-cost" name="cost">{options}'
-        f"</select><span></span></div>{svg}"
-        f'<p class="readout" aria-live="polite"></p></div><script>{script}</script>'
+    figure = _svg(
+        "output of the neuron per iteration",
+        [0, 0.25, 0.5, 0.75, 1],
+        1,
+        "output a",
+        "iteration",
+        body,
+        height=246,
     )
+    return _demo("slowdown", controls, figure, _SLOWDOWN_JS, {"x": x, "y": y})
 
 
 def slowdown_demo(**kwargs: float | int | str) -> HTML:
@@ -202,6 +626,4 @@ def slowdown_demo(**kwargs: float | int | str) -> HTML:
     >>> "<script>" in demo.data
     True
     """
-    from IPython.display import HTML
-
-    return HTML(slowdown_demo_html(**kwargs))  # type: ignore[arg-type]
+    return _display(slowdown_demo_html(**kwargs))  # type: ignore[arg-type]
