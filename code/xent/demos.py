@@ -65,6 +65,7 @@ _ids = itertools.count(1)
 # Scoped to the demo's id (the placeholder {id}), so several demos can share a page.
 _STYLE = (
     "#{id}{font:14px/1.4 sans-serif;max-width:40em;border:1px solid #ccc;border-radius:6px;"
+    "background:#fff;color:#222;"
     "padding:.6em .8em;margin:1em 0}"
     "#{id} .ctl{display:grid;grid-template-columns:5.5em 1fr 4em;gap:.15em .5em;"
     "align-items:center}"
