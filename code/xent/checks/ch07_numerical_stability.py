@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import functional as xf
-from . import CheckFailed, expect_close, register
+from . import CheckFailed, expect_close, matches, register
 
 # ex-stab-threshold: the first margin of the float64 grid where -log(softmax) is infinite,
 # i.e. where the trailing class's softmax probability rounds to exactly 0.
@@ -74,12 +74,6 @@ _MISTAKES = [
 ]
 
 
-def _number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-        return math.nan
-    return float(value)
-
-
 @register(
     "ex-stab-kl",
     correct={"kl_batchmean": _BATCHMEAN, "kl_mean": _MEAN},
@@ -93,14 +87,13 @@ def _number(value: object) -> float:
     ],
 )
 def _stab_kl(kl_batchmean, kl_mean):
-    got = _number(kl_batchmean)
-    if math.isclose(got, _MEAN, rel_tol=1e-6):
+    if matches(kl_batchmean, _MEAN):
         raise CheckFailed(
             "`kl_batchmean` is too small: that is reduction='mean', which divides by the number "
             "of entries (batch size times classes), not by the batch size."
         )
     for value, hint in _MISTAKES:
-        if math.isclose(got, value, rel_tol=1e-6):
+        if matches(kl_batchmean, value):
             raise CheckFailed(f"`kl_batchmean` is off: {hint}")
     expect_close(
         "kl_batchmean",
