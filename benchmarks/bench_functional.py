@@ -15,6 +15,7 @@ import timeit
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from xent import functional as xf
 
 SHAPE = (4096, 1000)

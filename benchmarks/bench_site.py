@@ -38,9 +38,10 @@ from urllib.parse import unquote, urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from test_book_build import toc_files  # noqa: E402
 from test_site_browser import SiteServer  # noqa: E402
+
+from conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
 COPY_IGNORE = shutil.ignore_patterns(

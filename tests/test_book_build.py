@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+
 from conftest import ROOT
 
 

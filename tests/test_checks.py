@@ -7,12 +7,13 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from conftest import ROOT
+from editions.notebooks import toc_chapters
+from editions.student import CHECK_CALL
 from xent.checks import CheckFailed, check, exercises, expect_array_close, expect_close
-from xent.notebooks import toc_chapters
-from xent.student_edition import CHECK_CALL
 
 EXERCISES = exercises()
 

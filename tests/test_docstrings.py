@@ -8,6 +8,7 @@ import inspect
 import pkgutil
 
 import pytest
+
 import xent
 
 MODULES = [

@@ -10,8 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
+
 from conftest import ROOT
-from xent.notebooks import SETUP_TAG, toc_chapters
+from editions.notebooks import SETUP_TAG, toc_chapters
 
 CHAPTERS = toc_chapters(ROOT)
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from xent import info, mle
 
 P_TRUE = [0.4, 0.3, 0.2, 0.1]

@@ -25,8 +25,9 @@ from urllib.parse import urlparse
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT
 from test_book_build import toc_files
+
+from conftest import ROOT
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PAGES = [*toc_files(), "search"]

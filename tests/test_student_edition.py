@@ -1,6 +1,6 @@
 """The student edition: no solution survives, reference answers get full marks, wrong ones don't.
 
-One `python -m xent.student_edition` run (nbgrader generate_assignment) per test session; then
+One `python -m editions.student` run (nbgrader generate_assignment) per test session; then
 nbgrader autograde grades, for every chapter, the instructor's notebook (full marks expected)
 and the student notebook filled in with each exercise's registered wrong answer (zero expected).
 """
@@ -17,10 +17,11 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+
 from conftest import ROOT
+from editions.notebooks import SETUP_TAG, toc_chapters
+from editions.student import CHECK_CALL, grade
 from xent.checks import exercises
-from xent.notebooks import SETUP_TAG, toc_chapters
-from xent.student_edition import CHECK_CALL, grade
 
 CHAPTERS = toc_chapters(ROOT)
 NAMES = [Path(doc).name for doc in CHAPTERS]
@@ -30,7 +31,7 @@ NAMES = [Path(doc).name for doc in CHAPTERS]
 def edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The student edition of the whole book, made with the README's documented command."""
     out = tmp_path_factory.mktemp("edition") / "course"
-    cmd = [sys.executable, "-m", "xent.student_edition", "--root", str(ROOT), "--out", str(out)]
+    cmd = [sys.executable, "-m", "editions.student", "--root", str(ROOT), "--out", str(out)]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     return out

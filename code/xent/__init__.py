@@ -17,9 +17,8 @@ plotting
 checks
     Self-checks for the coding exercises: ``check("ex-...", answer=...)``.
 
-Book tooling, not imported by ``xent`` itself: ``xent.notebooks`` (the downloadable .ipynb
-files and the Sphinx extension that publishes them) and ``xent.student_edition`` (the student
-notebooks and their nbgrader autograder).
+The machinery that builds the book (website, notebooks, student edition) is not here: it is the
+separate package ``editions`` (folder ``editions/``), which ``xent`` never imports.
 """
 
 import importlib

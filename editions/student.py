@@ -1,6 +1,6 @@
 """The student edition: every chapter as a notebook without solutions, plus its autograder.
 
-Run ``python -m xent.student_edition`` from the repository root (``--help`` for options). For
+Run ``python -m editions.student`` from the repository root (``--help`` for options). For
 each chapter of ``_toc.yml`` it
 
 1. reads the MyST chapter as a notebook (jupytext) and marks its cells the way nbgrader's own
@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .notebooks import book_repository, downloadable, read_chapter, toc_chapters
+from editions.notebooks import book_repository, downloadable, read_chapter, toc_chapters
 
 __all__ = ["Score", "annotate", "build", "grade", "split_solutions"]
 
@@ -329,9 +329,9 @@ def grade(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m xent.student_edition [--out DIR] [--root DIR]``."""
+    """Command line: ``python -m editions.student [--out DIR] [--root DIR]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m xent.student_edition",
+        prog="python -m editions.student",
         description="Write the student edition (nbgrader course folder) of every chapter.",
     )
     parser.add_argument("--root", default=".", help="repository root (default: .)")

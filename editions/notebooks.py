@@ -2,7 +2,7 @@
 
 Book tooling, not reader-facing: the website build (``sphinx.extra_extensions`` in _config.yml)
 uses :func:`setup` to put a runnable ``.ipynb`` of every chapter behind the page's download
-button and to point the Colab button at it; :mod:`xent.student_edition` uses
+button and to point the Colab button at it; :mod:`editions.student` uses
 :func:`toc_chapters` and :func:`read_chapter`.
 """
 
