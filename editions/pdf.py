@@ -54,6 +54,7 @@ WEB_ONLY = ("text/html", "application/vnd.jupyter.widget-view+json", "applicatio
 #: LaTeX preamble of the print edition (after Sphinx's own packages).
 PREAMBLE = r"""
 \usepackage{bookmark}
+\hypersetup{bookmarksnumbered=true}
 \addto\captionsenglish{\renewcommand{\contentsname}{Contents}}
 \makeatletter
 % Front matter: the contents and the preface, unnumbered, with roman page numbers.

@@ -1,29 +1,76 @@
-"""The PDF edition builds with TeX Live from Debian's packages, and its cross-references resolve."""
+"""The PDF edition: built with TeX Live from Debian's packages, laid out as the website's book.
+
+Everything is checked in the built PDF (its text, from poppler's ``pdftotext``, and its outline,
+from pypdf) against the strict website build of ``tests/conftest.py``: the parts and chapters
+with the website's numbers and titles, the sections, figures, equations, exercises and
+theorems numbered the same, no glue, check-cell or collapsed code, and each chapter's solutions
+after its last exercise. The PDF is built in the website build's folder, so Sphinx reuses its
+environment and no chapter is executed a second time.
+"""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from conftest import ROOT, jupyter_book_command
 
+TARGET = "xent-book"
+
+
+@dataclass
+class Book:
+    """The built PDF as a reader meets it."""
+
+    folder: Path  # the LaTeX output folder (the .tex, .log and .aux beside the PDF)
+    pages: list[str]  # the text of every page (pdftotext, reading order)
+    layout: list[str]  # the same with the page layout kept (for the contents)
+    labels: list[str]  # the printed page number of every page ("iv", "45")
+    outline: list[tuple[int, str, int]]  # (depth, title, page index) of every bookmark
+
+
+@dataclass
+class Chapter:
+    number: str  # "5" as on the website, "" for the back matter
+    title: str
+    href: str
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, digits in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + digits, n - value
+    return out
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
 
 @pytest.fixture(scope="session")
-def pdf_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def pdf_build(built_site: Path) -> Path:
     """Build the PDF (Sphinx LaTeX + XeLaTeX) once; return the LaTeX output folder."""
     if shutil.which("xelatex") is None or shutil.which("latexmk") is None:
         message = "TeX Live is not installed (see the README's PDF section)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    out = tmp_path_factory.mktemp("pdf")
+    out = built_site.parent.parent  # <out>/_build/html -> <out>: the same Sphinx environment
     cmd = jupyter_book_command(
-        "build", str(ROOT), "--builder", "pdflatex", "--path-output", str(out)
+        "build", str(ROOT), "--builder", "pdflatex", "--keep-going", "--path-output", str(out)
     )
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     assert result.returncode == 0, (
@@ -32,24 +79,238 @@ def pdf_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "_build" / "latex"
 
 
+@pytest.fixture(scope="session")
+def book(pdf_build: Path) -> Book:
+    from pypdf import PdfReader
+
+    pdf = pdf_build / f"{TARGET}.pdf"
+
+    def text(*options: str) -> list[str]:
+        run = subprocess.run(
+            ["pdftotext", *options, str(pdf), "-"], capture_output=True, text=True, check=True
+        )
+        return run.stdout.split("\f")
+
+    reader = PdfReader(pdf)
+    outline: list[tuple[int, str, int]] = []
+
+    def walk(items: list, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                outline.append(
+                    (depth, _words(item.title), reader.get_destination_page_number(item))
+                )
+
+    walk(reader.outline, 0)
+    return Book(pdf_build, text(), text("-layout"), list(reader.page_labels), outline)
+
+
+@pytest.fixture(scope="session")
+def website(built_site: Path) -> list[tuple[str, list[Chapter]]]:
+    """The website's parts and chapters as its navigation shows them: (caption, chapters)."""
+    soup = BeautifulSoup((built_site / "chapters" / "intro.html").read_text("utf-8"), "html.parser")
+    parts: list[tuple[str, list[Chapter]]] = []
+    for node in soup.select("nav.bd-docs-nav p.caption, nav.bd-docs-nav li.toctree-l1 > a"):
+        if node.name == "p":
+            parts.append((_words(node.get_text()), []))
+        elif parts:
+            m = re.match(r"(?:(\d+)\.\s+)?(.*)", _words(node.get_text()))
+            parts[-1][1].append(Chapter(m[1] or "", m[2], node["href"]))
+    assert len(parts) >= 3 and all(chapters for _, chapters in parts), parts
+    return parts
+
+
+def _numbered(website: list[tuple[str, list[Chapter]]]) -> list[Chapter]:
+    return [ch for _, chapters in website for ch in chapters if ch.number]
+
+
+def _chapter_pages(book: Book) -> dict[str, tuple[int, int]]:
+    """First and last page index of every chapter, by number, from the outline."""
+    starts = [(title, page) for depth, title, page in book.outline if depth <= 1]
+    spans = {}
+    ends = [page for _, page in starts[1:]] + [len(book.pages)]
+    for (title, page), following in zip(starts, ends, strict=True):
+        if m := re.match(r"(\d+) ", title):
+            spans[m[1]] = (page, following - 1)
+    return spans
+
+
 def test_pdf_has_every_chapter(pdf_build: Path) -> None:
-    log = (pdf_build / "xent-book.log").read_text(encoding="utf-8", errors="replace")
-    pages = re.search(r"Output written on xent-book\.pdf \((\d+) pages", log)
+    log = (pdf_build / f"{TARGET}.log").read_text(encoding="utf-8", errors="replace")
+    pages = re.search(rf"Output written on {TARGET}\.pdf \((\d+) pages", log)
     assert pages and int(pages[1]) >= 60, "the PDF is missing or far too short"
-    tex = (pdf_build / "xent-book.tex").read_text(encoding="utf-8")
+    tex = (pdf_build / f"{TARGET}.tex").read_text(encoding="utf-8")
     for chapter in sorted((ROOT / "chapters").glob("0*.md")):
         # Sphinx labels every document's sections with its name: \label{\detokenize{chapters/..:
         assert f"chapters/{chapter.stem}:" in tex, f"{chapter.name} is not in the PDF"
 
 
-def test_pdf_equations_and_figures_are_referenced(pdf_build: Path) -> None:
-    """No "??" for an equation, figure or chapter reference.
-
-    Links to exercises are left out: sphinx-exercise (1.2) writes no LaTeX label for an
-    exercise, so "Solution to Exercise ..." links are plain text in the PDF.
-    """
-    log = (pdf_build / "xent-book.log").read_text(encoding="utf-8", errors="replace")
+def test_pdf_references_resolve(pdf_build: Path) -> None:
+    """No "??" for an equation, figure, chapter or exercise reference."""
+    log = (pdf_build / f"{TARGET}.log").read_text(encoding="utf-8", errors="replace")
     log = log.replace("\n", "")  # TeX wraps long warnings
-    undefined = re.findall(r"Reference `([^']+)' on page \d+ undefined", log)
-    missing = sorted({ref for ref in undefined if not ref.split(":")[-1].startswith("ex-")})
-    assert not missing, f"unresolved references in the PDF: {missing[:10]}"
+    undefined = sorted(set(re.findall(r"[Rr]eference `([^']+)' on page \S+ undefined", log)))
+    assert not undefined, f"unresolved references in the PDF: {undefined[:10]}"
+
+
+def test_outline_has_the_websites_parts_and_chapters(book: Book, website: list) -> None:
+    """Bookmarks: the preface, each numbered part with its chapters, then the back matter."""
+    expected: list[tuple[int, str]] = [(0, "Preface")]
+    part = 0
+    for caption, chapters in website:
+        if chapters[0].number:
+            part += 1
+            expected.append((0, f"{_roman(part)} {caption}"))
+            expected += [(1, f"{ch.number} {ch.title}") for ch in chapters]
+        else:  # the back matter: unnumbered chapters at the top level, no part of their own
+            expected += [(0, ch.title) for ch in chapters]
+    got = [
+        (depth, title)
+        for depth, title, _ in book.outline
+        if depth == 0 or (depth == 1 and re.match(r"\d+ ", title))
+    ]
+    assert got == expected
+
+
+def test_contents_list_parts_and_chapters_in_order(book: Book, website: list) -> None:
+    preface = next(page for depth, title, page in book.outline if title == "Preface")
+    first = next(i for i, text in enumerate(book.layout) if "CONTENTS" in text.upper())
+    contents = _words(" ".join(book.layout[first:preface]))
+    position, part = 0, 0
+    for caption, chapters in website:
+        entries = [f"{ch.number} {ch.title}" if ch.number else ch.title for ch in chapters]
+        if chapters[0].number:
+            part += 1
+            entries.insert(0, f"{_roman(part)} {caption}")
+        for entry in entries:
+            found = contents.find(entry, position)
+            assert found >= 0, f"{entry!r} is not in the contents after position {position}"
+            position = found + len(entry)
+    for chapter in _numbered(website):  # a chapter listed as a section ("1.5 Title")
+        assert not re.search(rf"\d+\.\d+ {re.escape(chapter.title)}", contents), chapter.title
+
+
+def test_sections_figures_equations_and_exercises_are_numbered_as_on_the_website(
+    book: Book, website: list, built_site: Path
+) -> None:
+    aux = (book.folder / f"{TARGET}.aux").read_text(encoding="utf-8", errors="replace")
+    text = "\n".join(book.pages)
+    words = _words(text)
+    sections = {title for depth, title, _ in book.outline if depth == 2}
+    checked = {"section": 0, "figure": 0, "equation": 0, "exercise": 0, "theorem": 0}
+    for chapter in _numbered(website):
+        page = built_site / "chapters" / chapter.href
+        soup = BeautifulSoup(page.read_text("utf-8"), "html.parser")
+        for link in soup.select("a.headerlink"):
+            link.decompose()
+        doc = f"chapters/{Path(chapter.href).stem}"
+        for h2 in soup.select("section > h2"):
+            m = re.match(r"(\d+(?:\.\d+)+)\.\s+([^\\$]*)", _words(h2.get_text()))
+            if m:  # "5.1. One neuron, one example": the bookmark is "5.1 One neuron, ..."
+                start = f"{m[1]} {m[2].strip()}"
+                assert any(s.startswith(start) for s in sections), start
+                checked["section"] += 1
+        for figure in soup.select("figure[id]"):
+            number = figure.select_one("span.caption-number").get_text().split()[-1]
+            first = figure.select_one("span.caption-text").get_text().split()
+            end = next((i for i, w in enumerate(first) if "\\" in w), 4)
+            caption = " ".join(first[: min(end, 4)])
+            assert f"Fig. {number}: {caption}" in words, (number, caption)
+            checked["figure"] += 1
+        for eqno in soup.select("span.eqno"):
+            label = eqno.parent["id"].removeprefix("equation-")
+            m = re.search(rf"\\newlabel{{equation:{doc}:{re.escape(label)}}}{{{{([^}}]*)}}", aux)
+            assert m and f"({m[1]})" == eqno.get_text().strip(), (label, eqno.get_text())
+            checked["equation"] += 1
+        for title in soup.select("div.exercise p.admonition-title, div.proof p.admonition-title"):
+            name = _words(title.get_text())  # "Exercise 5.1", "Theorem 2.1 (Maximum entropy)"
+            assert re.search(rf"^{re.escape(name)}$", text, re.M), name
+            checked["theorem" if name.startswith("Theorem") else "exercise"] += 1
+    assert all(checked.values()), checked
+
+
+def _found(line: str, text: str) -> bool:
+    """True if a code line of some length is in the (squeezed) text of the PDF."""
+    return len(_squeeze(line)) > 10 and _squeeze(line) in text
+
+
+def _code_cells(path: Path) -> list[tuple[set[str], str]]:
+    """(tags, source) of every code cell of a chapter, as the build reads it."""
+    from editions.notebooks import read_chapter
+
+    return [
+        (set(cell.metadata.get("tags", [])), cell.source)
+        for cell in read_chapter(path).cells
+        if cell.cell_type == "code"
+    ]
+
+
+def _glue_lines(source: str) -> list[str]:
+    """The lines of a cell's ``glue(...)`` calls."""
+    lines = source.splitlines()
+    try:
+        tree = ast.parse("\n".join("pass" if re.match(r"\s*[%!]", x) else x for x in lines))
+    except SyntaxError:
+        return []
+    return [
+        lines[i - 1]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "glue"
+        for i in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+    ]
+
+
+def test_no_glue_check_or_collapsed_code_is_printed(book: Book, website: list) -> None:
+    from editions.student import CHECK_CALL
+
+    text = _squeeze("\n".join(book.pages))
+    visible, missing = [], []
+    cells = [
+        cell
+        for chapter in _numbered(website)
+        for cell in _code_cells(ROOT / "chapters" / f"{Path(chapter.href).stem}.md")
+    ]
+    for tags, source in cells:
+        if not tags & {"hide-input", "hide-cell"} and not CHECK_CALL.search(source):
+            visible.append(_squeeze(source))
+    for tags, source in cells:
+        printed = [x for x in _glue_lines(source) if len(_squeeze(x)) > 10 and _squeeze(x) in text]
+        if CHECK_CALL.search(source):
+            printed += [
+                x for x in source.splitlines() if len(_squeeze(x)) > 10 and _squeeze(x) in text
+            ]
+        if tags & {"hide-input", "hide-cell"}:  # lines of their own, not also in shown code
+            own = [x for x in source.splitlines() if len(_squeeze(x)) > 25]
+            own = [x for x in own if not any(_squeeze(x) in v for v in visible)]
+            printed += [x for x in own if _squeeze(x) in text]
+        missing += printed
+    assert not missing, f"code the PDF should leave out: {missing[:5]}"
+    assert "IPython.core.display" not in text, "a web-only output is printed as its repr"
+    assert "glue(" not in text
+
+
+def test_solutions_come_after_the_chapters_last_exercise(book: Book, website: list) -> None:
+    spans = _chapter_pages(book)
+    for chapter in _numbered(website):
+        first, last = spans[chapter.number]
+        exercises, solutions = [], []
+        for index in range(first, last + 1):
+            for line_no, line in enumerate(book.pages[index].splitlines()):
+                where = (index, line_no)
+                if re.match(rf"Exercise {chapter.number}\.\d+\b", line):
+                    exercises.append(where)
+                elif re.match(rf"Solution to Exercise {chapter.number}\.\d+\b", line):
+                    solutions.append(where)
+        assert exercises and solutions, f"chapter {chapter.number} has no exercises or solutions"
+        assert min(solutions) > max(exercises), f"chapter {chapter.number}: a solution comes early"
+
+
+def test_running_heads_name_the_chapter(book: Book, website: list) -> None:
+    spans = _chapter_pages(book)
+    for chapter in _numbered(website):
+        first, last = spans[chapter.number]
+        for index in range(first + 1, last + 1):  # the opening page has no running head
+            head = book.pages[index].lstrip().split("\n", 1)[0]
+            assert head == f"Chapter {chapter.number}. {chapter.title}", (book.labels[index], head)
