@@ -9,6 +9,9 @@ website
 notebooks
     Sphinx extension: a runnable ``.ipynb`` of every chapter behind the download button, and
     the Colab link to it.
+pdf
+    Sphinx extension (LaTeX builder only): the PDF laid out as a printed book, with parts,
+    chapters numbered as on the website, print-minded cells and solutions per chapter.
 student
     The student edition (``python -m editions.student``): notebooks without solutions and
     their nbgrader autograder.

@@ -198,7 +198,7 @@ def test_sections_figures_equations_and_exercises_are_numbered_as_on_the_website
     aux = (book.folder / f"{TARGET}.aux").read_text(encoding="utf-8", errors="replace")
     text = "\n".join(book.pages)
     words = _words(text)
-    sections = {title for depth, title, _ in book.outline if depth == 2}
+    sections = {title for depth, title, _ in book.outline if depth in (2, 3)}
     checked = {"section": 0, "figure": 0, "equation": 0, "exercise": 0, "theorem": 0}
     for chapter in _numbered(website):
         page = built_site / "chapters" / chapter.href
@@ -206,8 +206,8 @@ def test_sections_figures_equations_and_exercises_are_numbered_as_on_the_website
         for link in soup.select("a.headerlink"):
             link.decompose()
         doc = f"chapters/{Path(chapter.href).stem}"
-        for h2 in soup.select("section > h2"):
-            m = re.match(r"(\d+(?:\.\d+)+)\.\s+([^\\$]*)", _words(h2.get_text()))
+        for heading in soup.select("section > h2, section > h3"):
+            m = re.match(r"(\d+(?:\.\d+)+)\.\s+([^\\$]*)", _words(heading.get_text()))
             if m:  # "5.1. One neuron, one example": the bookmark is "5.1 One neuron, ..."
                 start = f"{m[1]} {m[2].strip()}"
                 assert any(s.startswith(start) for s in sections), start
@@ -314,3 +314,29 @@ def test_running_heads_name_the_chapter(book: Book, website: list) -> None:
         for index in range(first + 1, last + 1):  # the opening page has no running head
             head = book.pages[index].lstrip().split("\n", 1)[0]
             assert head == f"Chapter {chapter.number}. {chapter.title}", (book.labels[index], head)
+
+
+def test_strip_glue_keeps_the_code_a_reader_needs() -> None:
+    """The glue bookkeeping goes, everything else stays as written (no PDF build needed)."""
+    from editions.pdf import strip_glue
+
+    source = (
+        "%xmode Minimal\n"
+        "from myst_nb import glue\n"
+        "x = 2  # the answer\n"
+        "for k in (1, 2):\n"
+        "    glue(f'k{k}', k,\n"
+        "         display=False)\n"
+        "if x:\n"
+        "    y = x\n"
+        "    glue('y', y)\n"
+        "\n"
+        "\n"
+        "print(x, y)\n"
+    )
+    assert strip_glue(source) == (
+        "%xmode Minimal\nx = 2  # the answer\nif x:\n    y = x\n\nprint(x, y)"
+    )
+    assert strip_glue("print(1)\n") == "print(1)\n"  # nothing to strip: untouched
+    assert strip_glue("glue('a', 1, display=False)") == ""
+    assert strip_glue("def broken(:\n    glue('a', 1)") == "def broken(:\n    glue('a', 1)"
