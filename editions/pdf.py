@@ -93,6 +93,9 @@ def latex_config(app: Sphinx, config: Config) -> None:
     config.latex_docclass = {**config.latex_docclass, "manual": "book"}
     elements = dict(config.latex_elements)
     elements["preamble"] = elements.get("preamble", "") + PREAMBLE
+    # LaTeX's own chapter heads: fncychap's Bjarne style (Sphinx's default) capitalises titles,
+    # code included ("NN.CROSSENTROPYLOSS").
+    elements["fncychap"] = ""
     # One-sided (printed and handed out per chapter), chapters start on the next page.
     elements.setdefault("extraclassoptions", "openany,oneside")
     # No index: its only entries would be the glossary's terms, pointing at the glossary.
