@@ -23,6 +23,7 @@ extension rearranges that one large document, using only what ``_toc.yml`` and t
     one line saying the demo is on the website or in the notebook;
   - everything else (``skip-execution`` cells such as the ipywidgets explorers included) prints
     as it is.
+* **Long tables** (more than 30 rows, set as ``longtable``) get column widths, so they wrap.
 * **Solutions** move from their exercises to a *Solutions* section at the end of their
   chapter; each exercise says on which page its solution is, and each solution links back.
 
@@ -81,6 +82,14 @@ PREAMBLE = r"""
 \fancypagestyle{plain}{%
   \fancyhf{}\fancyfoot[C]{{\py@HeaderFamily\small\thepage}}%
   \renewcommand{\headrulewidth}{0pt}\renewcommand{\footrulewidth}{0pt}}
+% Chapter and part heads in the sans-serif, coloured face of Sphinx's section heads.
+\titleformat{\chapter}[display]{\py@HeaderFamily\py@TitleColor}%
+  {\LARGE\@chapapp\ \thechapter}{8pt}{\Huge\raggedright}[\vspace{2pt}\titlerule]
+\titleformat{name=\chapter,numberless}[display]{\py@HeaderFamily\py@TitleColor}%
+  {}{0pt}{\Huge\raggedright}[\vspace{2pt}\titlerule]
+\titlespacing*{\chapter}{0pt}{0pt}{28pt}
+\titleformat{\part}[display]{\py@HeaderFamily\py@TitleColor\centering}%
+  {\huge\partname\ \thepart}{16pt}{\Huge}
 \makeatother
 % Figures: Sphinx shrinks an image to the line width; also to a third of the page height,
 % so that a one-panel plot does not fill half a page.
@@ -356,6 +365,37 @@ def _bibliography_here(section: nodes.section, document: nodes.document) -> list
     ]
 
 
+def _printed_length(node: nodes.Element) -> int:
+    """About how many characters a table cell prints (a formula prints about half its TeX)."""
+    formulas = list(node.findall(nodes.math))
+    return len(node.astext()) - sum(len(f.astext()) // 2 for f in formulas)
+
+
+def wrap_long_tables(doctree: nodes.document) -> None:
+    """Let the columns of long tables wrap.
+
+    Sphinx sets a table of more than 30 rows as a ``longtable`` whose columns, unless the source
+    gives widths, never wrap (the notation table ran off the page). Such a table gets widths in
+    proportion to the longest text of each column (between 6 and 60 characters; a formula counts
+    half its source).
+    """
+    for table in doctree.findall(nodes.table):
+        if "colwidths-given" in table["classes"]:
+            continue
+        for group in table.findall(nodes.tgroup):
+            rows = list(group.findall(nodes.row))
+            specs = [c for c in group.children if isinstance(c, nodes.colspec)]
+            if len(rows) <= 30 or not specs:
+                continue
+            widths = [6] * len(specs)
+            for row in rows:
+                for i, entry in enumerate(row.children[: len(specs)]):
+                    widths[i] = max(widths[i], min(_printed_length(entry), 60))
+            for spec, width in zip(specs, widths, strict=True):
+                spec["colwidth"] = width
+            table["classes"].append("colwidths-given")
+
+
 def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Give the assembled LaTeX document the book's structure (see the module docstring)."""
     if app.builder.format != "latex" or docname != app.config.root_doc:
@@ -363,6 +403,7 @@ def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     top = next(iter(doctree.findall(nodes.section)), None)
     if top is None:
         return
+    wrap_long_tables(doctree)
     parts = _parts_of_book(app)
     wanted = {doc for _, _, docs in parts for doc in docs}
     files: dict[str, addnodes.start_of_file] = {}
