@@ -58,6 +58,9 @@ PREAMBLE = r"""
 \hypersetup{bookmarksnumbered=true}
 \addto\captionsenglish{\renewcommand{\contentsname}{Contents}}
 \makeatletter
+% One-sided: sphinxmanual.cls takes the "oneside" option for itself, and the book class is
+% two-sided by default (blank pages before the contents, the parts and the back matter).
+\@twosidefalse\@mparswitchfalse
 % Front matter: the contents and the preface, unnumbered, with roman page numbers.
 \newcounter{xentsecnumdepth}
 \renewcommand{\sphinxtableofcontents}{%
@@ -82,6 +85,18 @@ PREAMBLE = r"""
 \fancypagestyle{plain}{%
   \fancyhf{}\fancyfoot[C]{{\py@HeaderFamily\small\thepage}}%
   \renewcommand{\headrulewidth}{0pt}\renewcommand{\footrulewidth}{0pt}}
+% Title page: one page (Sphinx's overflowed onto a blank second page).
+\newcommand{\xentmaketitle}{%
+  \hypersetup{pageanchor=false}%
+  \begingroup\pdfstringdefDisableCommands{\def\\{, }}%
+    \hypersetup{pdfauthor={\@author}, pdftitle={\@title}}\endgroup
+  \begin{titlepage}\raggedright
+    \vspace*{0.2\textheight}\noindent\rule{\textwidth}{1pt}\par\vspace{1.5em}
+    {\py@HeaderFamily\py@TitleColor\Huge \@title\par}\vspace{2em}
+    {\py@HeaderFamily\LARGE \@author\par}\vfill
+    {\py@HeaderFamily\large \@date\par}
+  \end{titlepage}%
+  \hypersetup{pageanchor=true}}
 % Chapter and part heads in the sans-serif, coloured face of Sphinx's section heads.
 \titleformat{\chapter}[display]{\py@HeaderFamily\py@TitleColor}%
   {\LARGE\@chapapp\ \thechapter}{8pt}{\Huge\raggedright}[\vspace{2pt}\titlerule]
@@ -105,6 +120,7 @@ def latex_config(app: Sphinx, config: Config) -> None:
     # LaTeX's own chapter heads: fncychap's Bjarne style (Sphinx's default) capitalises titles,
     # code included ("NN.CROSSENTROPYLOSS").
     elements["fncychap"] = ""
+    elements["maketitle"] = r"\xentmaketitle"
     # One-sided (printed and handed out per chapter), chapters start on the next page.
     elements.setdefault("extraclassoptions", "openany,oneside")
     # No index: its only entries would be the glossary's terms, pointing at the glossary.
