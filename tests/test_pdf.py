@@ -63,8 +63,8 @@ def _squeeze(text: str) -> str:
 @pytest.fixture(scope="session")
 def pdf_build(built_site: Path) -> Path:
     """Build the PDF (Sphinx LaTeX + XeLaTeX) once; return the LaTeX output folder."""
-    if shutil.which("xelatex") is None or shutil.which("latexmk") is None:
-        message = "TeX Live is not installed (see the README's PDF section)"
+    if not all(shutil.which(tool) for tool in ("xelatex", "latexmk", "pdftotext")):
+        message = "TeX Live or poppler-utils is not installed (see the README's PDF section)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
