@@ -71,8 +71,10 @@ PREAMBLE = r"""
 \newcommand{\xentmainmatter}{\mainmatter\setcounter{secnumdepth}{\value{xentsecnumdepth}}}
 % A label whose \ref prints the given number (an exercise's, numbered as on the website).
 \newcommand{\xentlabel}[2]{\phantomsection\def\@currentlabel{#2}\label{#1}}
+% Back matter: unnumbered chapters, listed in the contents without their sections.
 \newcommand{\xentbackmatter}{%
-  \backmatter\setcounter{secnumdepth}{-1}\bookmarksetup{startatroot}}
+  \backmatter\setcounter{secnumdepth}{-1}\bookmarksetup{startatroot}%
+  \addtocontents{toc}{\protect\setcounter{tocdepth}{0}}}
 % Running head: the current chapter ("Chapter 5. Title" in the main matter) and the page.
 \renewcommand{\chaptermark}[1]{%
   \markboth{\if@mainmatter\@chapapp\ \thechapter.\ \fi #1}{}}
