@@ -19,8 +19,9 @@ extension rearranges that one large document, using only what ``_toc.yml`` and t
     left out with their output; they only make sense in a live notebook;
   - ``glue(...)`` calls and ``from myst_nb import glue``: removed from the printed code (the
     glued numbers are in the prose); a cell left with no code and no output disappears;
-  - cells whose output is web-only (HTML or a widget, no image or text to print): replaced by
-    one line saying the demo is on the website or in the notebook;
+  - cells whose output is web-only (HTML or a widget, with no image and no text but a bare
+    ``<... object>`` repr): replaced by one line saying the demo is on the website or in the
+    notebook;
   - everything else (``skip-execution`` cells such as the ipywidgets explorers included) prints
     as it is.
 * **Long tables** (more than 30 rows, set as ``longtable``) get column widths, so they wrap.
@@ -50,7 +51,8 @@ __all__ = ["PrintCells", "arrange_book", "strip_glue"]
 #: Mime types LaTeX can print; an output with none of them (only HTML, a widget or its
 #: text/plain repr such as ``<IPython.core.display.HTML object>``) is web-only.
 PRINTABLE = ("image/", "application/pdf", "text/latex")
-WEB_ONLY = ("text/html", "application/vnd.jupyter.widget-view+json", "application/javascript")
+WIDGET = "application/vnd.jupyter.widget-view+json"
+WEB_ONLY = ("text/html", WIDGET, "application/javascript")
 
 #: LaTeX preamble of the print edition (after Sphinx's own packages).
 PREAMBLE = r"""
@@ -216,15 +218,27 @@ def _parts(cell: nodes.Element, name: str) -> list[nodes.Element]:
     return [child for child in cell.children if _element(child, name)]
 
 
+#: The text/plain of an object that only displays as HTML: ``<IPython.core.display.HTML object>``.
+BARE_REPR = re.compile(r"^<[\w.]+ object( at 0x[0-9a-f]+)?>$")
+
+
 def _is_web_only(output: nodes.Element) -> bool:
-    """True if a cell's outputs are all HTML or widgets, with nothing LaTeX can print."""
+    """True if a cell's outputs are all HTML or widgets, with nothing LaTeX can print.
+
+    A widget is web-only; an HTML output whose text is a real repr (a pandas table, say) prints
+    as that text.
+    """
     bundles = list(output.findall(lambda n: _element(n, "mime_bundle")))
     if not bundles or any(isinstance(n, nodes.literal_block) for n in output.children):
         return False  # no rich output, or a printed stream
     for bundle in bundles:
-        types = [child.get("mime_type", "") for child in bundle.children]
+        types = {child.get("mime_type", ""): child for child in bundle.children}
         if any(t.startswith(PRINTABLE) for t in types) or not any(t in WEB_ONLY for t in types):
             return False
+        if "text/html" in types and not set(types) & {WIDGET, "application/javascript"}:
+            plain = types.get("text/plain")
+            if plain is not None and not BARE_REPR.match(plain.astext().strip()):
+                return False
     return True
 
 
