@@ -668,7 +668,7 @@ def calibration_demo_html(
 ) -> str:
     """A self-contained HTML/JS demo of temperature scaling, as a string.
 
-    The demo carries a classifier's logits (rounded to two decimals) and the true labels. A
+    The demo carries a classifier's logits (rounded to three decimals) and the true labels. A
     slider sets the temperature ``T``; the page's script recomputes ``softmax(logits / T)``
     and redraws the reliability diagram (accuracy per bin of top-label confidence as bars,
     each bin's mean confidence and accuracy as a dot, the diagonal dashed) and a readout of
@@ -680,7 +680,7 @@ def calibration_demo_html(
     Parameters
     ----------
     logits : array_like
-        Logits of shape ``(N, C)``, finite. Each number costs about six bytes of page.
+        Logits of shape ``(N, C)``, finite. Each number costs about seven bytes of page.
     labels : array_like of int
         The true classes, shape ``(N,)``.
     temperature : float, default 1.0
@@ -761,8 +761,8 @@ def calibration_demo_html(
         body,
         height=246,
     )
-    controls = _slider("t", "temperature T", TEMPERATURE_RANGE, round(t, 2))
-    data = {"x": np.round(x, 2).tolist(), "y": y.astype(int).tolist(), "m": m}
+    controls = _slider("t", "temperature", TEMPERATURE_RANGE, round(t, 2))
+    data = {"x": np.round(x, 3).tolist(), "y": y.astype(int).tolist(), "m": m}
     return _demo("calibration", controls, figure, _CALIBRATION_JS, data)
 
 
