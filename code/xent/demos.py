@@ -761,7 +761,7 @@ def calibration_demo_html(
         body,
         height=246,
     )
-    controls = _slider("t", "temperature", TEMPERATURE_RANGE, round(t, 2))
+    controls = _slider("t", "temp. T", TEMPERATURE_RANGE, round(t, 2))
     data = {"x": np.round(x, 3).tolist(), "y": y.astype(int).tolist(), "m": m}
     return _demo("calibration", controls, figure, _CALIBRATION_JS, data)
 
