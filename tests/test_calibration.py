@@ -136,7 +136,9 @@ def test_fit_temperature_minimises_the_nll(seed, n, c, sharpness) -> None:
         return loss
 
     opt.step(closure)
-    assert t == pytest.approx(float(log_t.detach().exp()), rel=1e-4)
+    t_torch = float(log_t.detach().exp())
+    assert best <= nll(logits, labels, t_torch) + 1e-12  # at least as good as torch's optimum
+    assert t == pytest.approx(t_torch, rel=1e-3)  # flat minima: the same T to a few digits
 
 
 def test_temperature_never_changes_the_predicted_class() -> None:
