@@ -6,6 +6,8 @@ info
     Surprisal, entropy, cross-entropy and KL divergence of discrete distributions.
 functional
     NumPy versions of the losses in torch.nn.functional, same names and semantics.
+calibration
+    Reliability curves, expected calibration error and temperature scaling.
 mle
     Cross-entropy as maximum likelihood: sampling, empirical frequencies, fitting a softmax.
 neuron
@@ -26,7 +28,17 @@ from types import ModuleType
 
 # Submodules load on first use (``xent.info``), so ``import xent`` stays fast and a module that
 # needs torch or ipywidgets costs nothing until a chapter asks for it.
-__all__ = ["checks", "demos", "functional", "info", "mle", "neuron", "plotting", "widgets"]
+__all__ = [
+    "calibration",
+    "checks",
+    "demos",
+    "functional",
+    "info",
+    "mle",
+    "neuron",
+    "plotting",
+    "widgets",
+]
 __version__ = "0.1.0"
 
 

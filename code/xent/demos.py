@@ -33,7 +33,10 @@ if TYPE_CHECKING:  # IPython is only needed by the notebook-facing wrappers
 __all__ = [
     "SLOWDOWN_RANGES",
     "SURPRISAL_RANGE",
+    "TEMPERATURE_RANGE",
     "WEIGHT_RANGE",
+    "calibration_demo",
+    "calibration_demo_html",
     "entropy_demo",
     "entropy_demo_html",
     "kl_demo",
@@ -628,3 +631,159 @@ def slowdown_demo(**kwargs: float | int | str) -> HTML:
     True
     """
     return _display(slowdown_demo_html(**kwargs))  # type: ignore[arg-type]
+
+
+# ---- chapter 9: calibration and temperature ---------------------------------------------------
+
+#: Slider range (min, max, step) of the temperature in the calibration demo.
+TEMPERATURE_RANGE: tuple[float, float, float] = (0.25, 4.0, 0.01)
+
+_CALIBRATION_JS = (
+    "const M=D.m,E=Array.from({length:M+1},(_,j)=>j===M?1:j*(1/M));"
+    "function draw(){const T=num('t'),n=D.y.length,cnt=new Array(M).fill(0),"
+    "sc=new Array(M).fill(0),sa=new Array(M).fill(0);let nll=0,right=0,conf=0;"
+    "for(let i=0;i<n;i++){const x=D.x[i],y=D.y[i];let mx=-Infinity,k=0;"
+    "for(let c=0;c<x.length;c++)if(x[c]>mx){mx=x[c];k=c;}"
+    "let s=0;for(let c=0;c<x.length;c++)s+=Math.exp((x[c]-mx)/T);"
+    "const p=1/s,ok=k===y?1:0;nll+=Math.log(s)-(x[y]-mx)/T;right+=ok;conf+=p;"
+    # the bin ((b - 1) / M, b / M] of p, as numpy's searchsorted on linspace(0, 1, M + 1)
+    "let b=0;while(b<M-1&&p>E[b+1])b++;cnt[b]++;sc[b]+=p;sa[b]+=ok;}"
+    "let ece=0;for(let b=0;b<M;b++)ece+=Math.abs(sa[b]-sc[b])/n;"
+    "root.querySelectorAll('rect.acc').forEach((e,b)=>{const a=cnt[b]?sa[b]/cnt[b]:0;"
+    "e.setAttribute('y',(190-180*a).toFixed(1));e.setAttribute('height',(180*a).toFixed(1));});"
+    "root.querySelectorAll('circle.mc').forEach((e,b)=>{const on=cnt[b]>0;"
+    "e.setAttribute('visibility',on?'visible':'hidden');if(!on)return;"
+    "e.setAttribute('cx',(40+430*sc[b]/cnt[b]).toFixed(1));"
+    "e.setAttribute('cy',(190-180*sa[b]/cnt[b]).toFixed(1));});"
+    "nll/=n;const out=$('.readout');out.dataset.t=T;out.dataset.ece=ece;out.dataset.nll=nll;"
+    "out.dataset.accuracy=right/n;out.dataset.confidence=conf/n;"
+    "out.textContent='T = '+T.toFixed(2)+': accuracy '+(100*right/n).toFixed(1)+' %, mean "
+    "confidence '+(100*conf/n).toFixed(1)+' %, ECE '+(100*ece).toFixed(2)+' points, NLL '"
+    "+nll.toFixed(4)+' nats';}"
+)
+
+
+def calibration_demo_html(
+    logits: ArrayLike, labels: ArrayLike, temperature: float = 1.0, n_bins: int = 15
+) -> str:
+    """A self-contained HTML/JS demo of temperature scaling, as a string.
+
+    The demo carries a classifier's logits (rounded to three decimals) and the true labels. A
+    slider sets the temperature ``T``; the page's script recomputes ``softmax(logits / T)``
+    and redraws the reliability diagram (accuracy per bin of top-label confidence as bars,
+    each bin's mean confidence and accuracy as a dot, the diagonal dashed) and a readout of
+    the accuracy, mean confidence, ECE and NLL, exactly as ``xent.calibration`` and
+    ``xent.functional.cross_entropy`` compute them on the rounded logits. The readout (class
+    ``readout``) carries them at full precision in ``data-t``, ``data-accuracy``,
+    ``data-confidence``, ``data-ece`` and ``data-nll``. No external URL, no network.
+
+    Parameters
+    ----------
+    logits : array_like
+        Logits of shape ``(N, C)``, finite. Each number costs about seven bytes of page.
+    labels : array_like of int
+        The true classes, shape ``(N,)``.
+    temperature : float, default 1.0
+        Starting temperature, in ``TEMPERATURE_RANGE`` (0.25 to 4); rounded to the slider's
+        step of 0.01.
+    n_bins : int, default 15
+        Number of equal-width confidence bins, 1 to 50.
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``).
+
+    Raises
+    ------
+    ValueError
+        On logits that are not a finite ``(N, C)`` array, bad labels, a temperature outside
+        the slider's range or a bad number of bins.
+
+    Examples
+    --------
+    >>> html = calibration_demo_html([[2.0, 0.0], [0.5, 1.0]], [0, 0], temperature=2.0)
+    >>> 'name="t" min="0.25" max="4" step="0.01" value="2"' in html and "http" not in html
+    True
+    """
+    x = as_float_array(logits, "logits")
+    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] < 2:
+        raise ValueError(
+            f"logits must have shape (N, C) with at least one example and two classes; got "
+            f"shape {x.shape}"
+        )
+    if not np.isfinite(x).all():
+        raise ValueError("logits must be finite numbers; they contain inf")
+    y = np.asarray(labels)
+    if y.dtype == bool or not np.issubdtype(y.dtype, np.integer) or y.shape != (x.shape[0],):
+        raise ValueError(
+            f"labels must be {x.shape[0]} integer class indices, one per row of logits; got "
+            f"dtype {y.dtype} and shape {y.shape}"
+        )
+    if ((y < 0) | (y >= x.shape[1])).any():
+        raise ValueError(f"labels must be class indices in 0..{x.shape[1] - 1}")
+    if (
+        isinstance(n_bins, bool)
+        or not isinstance(n_bins, int | np.integer)
+        or not 1 <= n_bins <= 50
+    ):
+        raise ValueError(f"n_bins must be a whole number from 1 to 50; got {n_bins!r}")
+    lo, hi, _ = TEMPERATURE_RANGE
+    t = neuron._check_scalar(temperature, "temperature")
+    if not lo <= t <= hi:
+        raise ValueError(f"temperature = {t!r} is outside the demo's slider range [{lo}, {hi}]")
+    m = int(n_bins)
+    width = 430 / m
+    body = "".join(
+        f'<text x="{40 + 430 * v:g}" y="204" text-anchor="middle">{v:g}</text>'
+        for v in (0, 0.25, 0.5, 0.75, 1)
+    )
+    body += '<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+    body += "".join(
+        f'<rect class="acc" x="{40 + width * b:.1f}" y="190" width="{width:.1f}" height="0" '
+        f'fill="{PALETTE["blue"]}" stroke="#fff"/>'
+        for b in range(m)
+    )
+    body += '<line x1="40" x2="470" y1="190" y2="10" stroke="#333" stroke-dasharray="5 4"/>'
+    body += "".join(
+        f'<circle class="mc" r="3.5" cx="40" cy="190" fill="{PALETTE["vermillion"]}"/>'
+        for _ in range(m)
+    )
+    body += _legend(
+        [("accuracy", PALETTE["blue"]), ("(confidence, accuracy)", PALETTE["vermillion"])]
+    )
+    figure = _svg(
+        "reliability diagram: accuracy against confidence",
+        [0, 0.25, 0.5, 0.75, 1],
+        1,
+        "accuracy",
+        "confidence (top-class probability)",
+        body,
+        height=246,
+    )
+    controls = _slider("t", "temp. T", TEMPERATURE_RANGE, round(t, 2))
+    data = {"x": np.round(x, 3).tolist(), "y": y.astype(int).tolist(), "m": m}
+    return _demo("calibration", controls, figure, _CALIBRATION_JS, data)
+
+
+def calibration_demo(logits: ArrayLike, labels: ArrayLike, **kwargs: float | int) -> HTML:
+    """``calibration_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    logits, labels
+        As in ``calibration_demo_html``.
+    **kwargs
+        ``temperature`` and ``n_bins``, passed on.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<script>" in calibration_demo([[2.0, 0.0]], [0]).data
+    True
+    """
+    return _display(calibration_demo_html(logits, labels, **kwargs))  # type: ignore[arg-type]
