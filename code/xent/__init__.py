@@ -8,6 +8,8 @@ functional
     NumPy versions of the losses in torch.nn.functional, same names and semantics.
 mle
     Cross-entropy as maximum likelihood: sampling, empirical frequencies, fitting a softmax.
+lm
+    Language models: a corpus that ships with Python, tokenizers, n-grams, perplexity, bits per byte.
 neuron
     One sigmoid neuron trained by gradient descent: the learning-slowdown experiment.
 demos
@@ -26,7 +28,7 @@ from types import ModuleType
 
 # Submodules load on first use (``xent.info``), so ``import xent`` stays fast and a module that
 # needs torch or ipywidgets costs nothing until a chapter asks for it.
-__all__ = ["checks", "demos", "functional", "info", "mle", "neuron", "plotting", "widgets"]
+__all__ = ["checks", "demos", "functional", "info", "lm", "mle", "neuron", "plotting", "widgets"]
 __version__ = "0.1.0"
 
 
