@@ -10,17 +10,25 @@ input, the weight and the bias are computed
   NumPy's arrays), time as the best of a few runs;
 - by torch 2.13, ``F.linear_cross_entropy`` on its reference path (``options=None``: the full
   logits) and its chunked path (``options=LinearCrossEntropyOptions()``), forward and
-  backward, each in a fresh subprocess whose peak resident memory (``ru_maxrss``) is reported
-  with the resident memory just before the call (imports and data).
+  backward, each in a fresh subprocess whose peak resident memory (``VmHWM`` of
+  ``/proc/self/status``) is reported with the resident memory just before the first call
+  (the interpreter, torch's libraries and the data).
 
 All four must agree on the loss. The results are printed and written as JSON to
 ``code/xent/data/linear_cross_entropy_benchmark.json``, which chapter 8 reads (pass
-``--no-save`` to leave it alone). Torch and NumPy are limited to one thread each
-(``torch.set_num_threads(1)``; NumPy's element-wise functions use one thread anyway) so that
-the comparison is like for like on a shared machine.
+``--no-save`` to leave it alone). Torch and NumPy's BLAS are limited to one thread each
+(``torch.set_num_threads(1)``, ``OPENBLAS_NUM_THREADS=1``; NumPy's element-wise functions use
+one thread anyway), so that the comparison is like for like on a shared machine; the two xent
+routes are timed in alternation, so that a busy moment of the machine hits both.
 """
 
 from __future__ import annotations
+
+import os
+
+# One BLAS thread, set before NumPy loads OpenBLAS (the torch subprocesses inherit it).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
 import json
@@ -39,10 +47,13 @@ from xent import functional as xf
 SHAPE = (2048, 64, 32768)  # N tokens, d features, V vocabulary
 RESULTS = Path(__file__).resolve().parents[1] / "code/xent/data/linear_cross_entropy_benchmark.json"
 
-# Runs in a subprocess: data, one warm-up, timed runs, peak RSS (Linux: ru_maxrss in KiB).
+# Runs in a subprocess: data, one warm-up, timed runs, peak RSS (Linux's VmHWM, in KiB).
 _TORCH_SCRIPT = """
-import json, resource, sys, time, warnings
+import json, sys, time, warnings
 import numpy as np, torch, torch.nn.functional as F
+def rss(field):
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith(field)) / 1024
 torch.set_num_threads(1)
 n, d, v, chunked, smoothing, repeat = (int(a) for a in sys.argv[1:7])
 rng = np.random.default_rng(0)
@@ -51,7 +62,7 @@ w = torch.from_numpy((rng.standard_normal((v, d)) / 8).astype(np.float32))
 b = torch.from_numpy(rng.standard_normal(v).astype(np.float32))
 y = torch.from_numpy(rng.integers(0, v, n))
 options = torch.nn.LinearCrossEntropyOptions() if chunked else None
-rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss_before = rss("VmRSS:")
 times, caught = [], []
 for i in range(repeat + 1):
     xs, ws, bs = (t.clone().requires_grad_(True) for t in (x, w, b))
@@ -64,7 +75,7 @@ for i in range(repeat + 1):
     if i:
         times.append(time.perf_counter() - start)
     caught += [str(r.message) for r in rec]
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = rss("VmHWM:")
 print(json.dumps({"loss": loss.item(), "seconds": min(times), "peak_rss_mb": peak,
                   "rss_before_mb": rss_before, "warnings": sorted(set(caught))}))
 """
@@ -92,20 +103,25 @@ def through_logits(x, w, b, y) -> tuple:
     return loss, g @ w, g.T @ x, g.sum(axis=0)
 
 
-def measure_xent(fn, args: tuple, repeat: int) -> dict:
-    """Peak traced memory (MB) of one call, and the best time of ``repeat`` calls."""
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    result = fn(*args)
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    times = []
+def measure_xent(routes: dict, args: tuple, repeat: int) -> dict:
+    """Peak traced memory (MB) of one call of each route, and the best of ``repeat`` timings.
+
+    The routes are timed in turns (a, b, a, b, ...), so that both meet the same machine load.
+    """
+    out = {}
+    for name, fn in routes.items():
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        result = fn(*args)
+        peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        out[name] = {"loss": float(result[0]), "seconds": float("inf"), "peak_mb": peak / 2**20}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return {"loss": float(result[0]), "seconds": min(times), "peak_mb": peak / 2**20}
+        for name, fn in routes.items():
+            start = time.perf_counter()
+            fn(*args)
+            out[name]["seconds"] = min(out[name]["seconds"], time.perf_counter() - start)
+    return out
 
 
 def measure_torch(shape: tuple[int, int, int], chunked: bool, smoothing: bool, repeat: int) -> dict:
@@ -124,12 +140,12 @@ def run(shape: tuple[int, int, int], repeat: int) -> dict:
 
     n, d, v = shape
     args = data(n, d, v)
-    results = {
-        "xent_streamed": measure_xent(streamed, args, repeat),
-        "xent_logits": measure_xent(through_logits, args, repeat),
+    results = {  # torch first, while this process is still small
         "torch_reference": measure_torch(shape, False, False, repeat),
         "torch_chunked": measure_torch(shape, True, False, repeat),
     }
+    routes = {"xent_streamed": streamed, "xent_logits": through_logits}
+    results = {**measure_xent(routes, args, repeat), **results}
     smoothed = measure_torch(shape, True, True, 1)
     losses = [r["loss"] for r in results.values()]
     assert np.allclose(losses, losses[0], rtol=1e-4), f"the four routes disagree: {losses}"
@@ -157,6 +173,7 @@ def run(shape: tuple[int, int, int], repeat: int) -> dict:
             "torch": torch.__version__,
             "processor": platform.machine(),
             "threads": 1,
+            "blas": "OPENBLAS_NUM_THREADS=" + os.environ["OPENBLAS_NUM_THREADS"],
             "repeat": repeat,
         },
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
@@ -166,7 +183,7 @@ def run(shape: tuple[int, int, int], repeat: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", type=int, nargs=3, default=SHAPE, metavar=("N", "D", "V"))
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs (best is kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs (best is kept)")
     parser.add_argument("--no-save", action="store_true", help="do not write the JSON file")
     opts = parser.parse_args()
     results = run(tuple(opts.shape), opts.repeat)

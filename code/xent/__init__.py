@@ -9,7 +9,7 @@ functional
 mle
     Cross-entropy as maximum likelihood: sampling, empirical frequencies, fitting a softmax.
 lm
-    Language models: a corpus that ships with Python, tokenizers, n-grams, perplexity, bits per byte.
+    Language models: a corpus that ships with Python, tokenizers, n-grams, perplexity, bits/byte.
 neuron
     One sigmoid neuron trained by gradient descent: the learning-slowdown experiment.
 demos

@@ -899,15 +899,9 @@ def _linear_ce_args(
 
 
 def _chunk_logits(x2: FloatArray, lw: FloatArray, bias: FloatArray | None, sl: slice) -> FloatArray:
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
-        z = x2 @ lw[sl].T
-        if bias is not None:
-            z += bias[sl]
-    if not np.isfinite(z).all():
-        raise ValueError(
-            "the logits input @ linear_weight.T overflow to inf in this dtype; scale the "
-            "inputs or the weights down, or compute in float64"
-        )
+    z = x2 @ lw[sl].T
+    if bias is not None:
+        z += bias[sl]
     return z
 
 
@@ -922,15 +916,22 @@ def _streamed_logsumexp(
     n = x2.shape[0]
     m = np.full(n, -np.inf, dtype=x2.dtype)
     s = np.zeros(n, dtype=x2.dtype)
-    for start in range(0, lw.shape[0], chunk):
-        z = _chunk_logits(x2, lw, bias, slice(start, start + chunk))
-        m_new = np.maximum(m, z.max(axis=1))
-        s *= np.exp(m - m_new)  # exp(-inf) = 0 on the first chunk
-        z -= m_new[:, None]
-        np.exp(z, out=z)
-        s += z.sum(axis=1)
-        m = m_new
-    return m + np.log(s)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        for start in range(0, lw.shape[0], chunk):
+            z = _chunk_logits(x2, lw, bias, slice(start, start + chunk))
+            m_new = np.maximum(m, z.max(axis=1))
+            s *= np.exp(m - m_new)  # exp(-inf) = 0 on the first chunk
+            z -= m_new[:, None]
+            np.exp(z, out=z)
+            s += z.sum(axis=1)
+            m = m_new
+        lse = m + np.log(s)
+    if not np.isfinite(lse).all():
+        raise ValueError(
+            "the logits input @ linear_weight.T overflow to inf in this dtype; scale the "
+            "inputs or the weights down, or compute in float64"
+        )
+    return lse
 
 
 def _target_logits(
