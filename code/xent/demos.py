@@ -641,7 +641,7 @@ PERPLEXITY_RANGES: dict[str, tuple[float, float, float]] = {
     "bpb": (0.5, 4.0, 0.01),
     "bpt": (1.0, 6.0, 0.05),
 }
-_PPL_TOP = 7.5  # the plot's top: perplexity 10**7.5
+_PPL_TOP = 4.5  # the plot's top: perplexity 10**4.5
 
 
 def _ppl_xy(bpt: float, log10_ppl: float) -> tuple[float, float]:
@@ -653,7 +653,9 @@ _PPL_JS = (
     "const X=t=>40+430*t/6,Y=l=>190-180*Math.min(l,D.top)/D.top,L2=Math.log10(2);"
     "function draw(){const bpb=num('bpb'),bpt=num('bpt'),bits=bpb*bpt,ppl=Math.pow(2,bits),"
     "x=X(bpt),y=Y(bits*L2),out=$('.readout');"
-    "$('.line').setAttribute('d','M'+X(0)+' '+Y(0)+'L'+X(6)+' '+Y(6*bpb*L2).toFixed(1));"
+    "const xe=Math.min(6,D.top/(bpb*L2));"  # the line ends at the right or at the top
+    "$('.line').setAttribute('d','M'+X(0)+' '+Y(0)+'L'+X(xe).toFixed(1)+' '"
+    "+Y(xe*bpb*L2).toFixed(1));"
     "$('.dot').setAttribute('cx',x.toFixed(1));$('.dot').setAttribute('cy',y.toFixed(1));"
     "$('.guide').setAttribute('d','M'+x.toFixed(1)+' 190V'+y.toFixed(1)+'H40');"
     "out.dataset.bitsPerToken=bits;out.dataset.ppl=ppl;"
@@ -729,16 +731,17 @@ def perplexity_demo_html(
         x, y = _ppl_xy(min(bpt, 6), bpt * bpb * np.log10(2))
         colour = CYCLE[i % len(CYCLE)]
         points += (
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
-            f'<text x="{x + 6:.1f}" y="{y + (12 if i % 2 else -5):.1f}" '
-            f'style="fill:{colour}">{html_escape(str(label))}</text>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" fill-opacity=".8"/>'
+            f'<circle cx="52" cy="{20 + 15 * i}" r="4" fill="{colour}"/>'
+            f'<text x="60" y="{24 + 15 * i}" style="fill:{colour}">'
+            f"{html_escape(str(label))}</text>"
         )
     grid = ""
-    for k in range(8):
+    for k, tick in enumerate(("1", "10", "100", "1k", "10k")):
         y = round(190 - 180 * k / _PPL_TOP, 1)
         grid += (
             f'<line x1="40" x2="470" y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
-            f'<text x="34" y="{y + 4:g}" text-anchor="end">10{"⁰¹²³⁴⁵⁶⁷"[k]}</text>'
+            f'<text x="34" y="{y + 4:g}" text-anchor="end">{tick}</text>'
         )
     xticks = "".join(
         f'<text x="{40 + 430 * t / 6:g}" y="204" text-anchor="middle">{t}</text>' for t in range(7)
