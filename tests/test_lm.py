@@ -88,8 +88,8 @@ def test_bits_per_byte_does_not_depend_on_the_tokenizer_for_the_same_probabiliti
 
 def test_neural_lm_learns_and_is_repeatable() -> None:
     tokens = np.tile([3, 1, 4, 1, 5], 60)
-    a = lm.train_neural_lm(tokens, 6, context=2, steps=120, seed=1)
-    b = lm.train_neural_lm(tokens, 6, context=2, steps=120, seed=1)
+    a = lm.train_neural_lm(tokens, 6, context=2, steps=60, seed=1)
+    b = lm.train_neural_lm(tokens, 6, context=2, steps=60, seed=1)
     assert a.train_loss == b.train_loss
     assert lm.perplexity(a.log_probs(tokens)) < 1.5  # the sequence is predictable from 2 tokens
 
