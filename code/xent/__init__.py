@@ -10,6 +10,8 @@ calibration
     Reliability curves, expected calibration error and temperature scaling.
 mle
     Cross-entropy as maximum likelihood: sampling, empirical frequencies, fitting a softmax.
+lm
+    Language models: a corpus that ships with Python, tokenizers, n-grams, perplexity, bits/byte.
 neuron
     One sigmoid neuron trained by gradient descent: the learning-slowdown experiment.
 demos
@@ -34,6 +36,7 @@ __all__ = [
     "demos",
     "functional",
     "info",
+    "lm",
     "mle",
     "neuron",
     "plotting",

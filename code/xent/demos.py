@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from html import escape as html_escape
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,12 +26,13 @@ from numpy.typing import ArrayLike
 
 from . import neuron
 from ._validation import as_float_array
-from .plotting import PALETTE
+from .plotting import CYCLE, PALETTE
 
 if TYPE_CHECKING:  # IPython is only needed by the notebook-facing wrappers
     from IPython.display import HTML
 
 __all__ = [
+    "PERPLEXITY_RANGES",
     "SLOWDOWN_RANGES",
     "SURPRISAL_RANGE",
     "TEMPERATURE_RANGE",
@@ -41,6 +43,8 @@ __all__ = [
     "entropy_demo_html",
     "kl_demo",
     "kl_demo_html",
+    "perplexity_demo",
+    "perplexity_demo_html",
     "slowdown_demo",
     "slowdown_demo_html",
     "surprisal_demo",
@@ -787,3 +791,159 @@ def calibration_demo(logits: ArrayLike, labels: ArrayLike, **kwargs: float | int
     True
     """
     return _display(calibration_demo_html(logits, labels, **kwargs))  # type: ignore[arg-type]
+
+
+# ---- chapter 8: perplexity and bits per byte ----------------------------------------------------
+
+#: Slider ranges (min, max, step) of the perplexity demo.
+PERPLEXITY_RANGES: dict[str, tuple[float, float, float]] = {
+    "bpb": (0.5, 4.0, 0.01),
+    "bpt": (1.0, 6.0, 0.05),
+}
+_PPL_TOP = 4.5  # the plot's top: perplexity 10**4.5
+
+
+def _ppl_xy(bpt: float, log10_ppl: float) -> tuple[float, float]:
+    """SVG coordinates of (bytes per token, log10 perplexity): x 0..6, y 0.._PPL_TOP."""
+    return 40 + 430 * bpt / 6, 190 - 180 * min(log10_ppl, _PPL_TOP) / _PPL_TOP
+
+
+_PPL_JS = (
+    "const X=t=>40+430*t/6,Y=l=>190-180*Math.min(l,D.top)/D.top,L2=Math.log10(2);"
+    "function draw(){const bpb=num('bpb'),bpt=num('bpt'),bits=bpb*bpt,ppl=Math.pow(2,bits),"
+    "x=X(bpt),y=Y(bits*L2),out=$('.readout');"
+    "const xe=Math.min(6,D.top/(bpb*L2));"  # the line ends at the right or at the top
+    "$('.line').setAttribute('d','M'+X(0)+' '+Y(0)+'L'+X(xe).toFixed(1)+' '"
+    "+Y(xe*bpb*L2).toFixed(1));"
+    "$('.dot').setAttribute('cx',x.toFixed(1));$('.dot').setAttribute('cy',y.toFixed(1));"
+    "$('.guide').setAttribute('d','M'+x.toFixed(1)+' 190V'+y.toFixed(1)+'H40');"
+    "out.dataset.bitsPerToken=bits;out.dataset.ppl=ppl;"
+    "const big=v=>v<1e4?v.toFixed(2):v.toExponential(2);"
+    "out.textContent=bpb.toFixed(2)+' bits per byte × '+bpt.toFixed(2)+' bytes per token = '"
+    "+bits.toFixed(2)+' bits per token: perplexity 2^'+bits.toFixed(2)+' = '+big(ppl)"
+    "+'. With 1-byte tokens the same model would report '+big(Math.pow(2,bpb))+'.';}"
+)
+
+
+def perplexity_demo_html(
+    models: dict[str, tuple[float, float]] | None = None,
+    bits_per_byte: float = 2.0,
+    bytes_per_token: float = 1.0,
+) -> str:
+    """A self-contained HTML/JS demo of perplexity against bits per byte, as a string.
+
+    Two sliders set a model's bits per byte and its tokenizer's average bytes per token; the
+    readout gives the bits per token (their product) and the perplexity it implies,
+    ``2 ** (bits_per_byte * bytes_per_token)``. An inline SVG plots perplexity on a log
+    scale against bytes per token: at a fixed bits per byte it is a straight line, which the
+    ``bits per byte`` slider tilts; ``models`` are marked as points. The readout (class
+    ``readout``) carries ``data-bits-per-token`` and ``data-ppl`` at full precision. No
+    external URL, no network.
+
+    Parameters
+    ----------
+    models : dict, optional
+        Up to 6 models to mark, ``{label: (bytes_per_token, bits_per_byte)}``, each number
+        finite and positive (points above the plot are drawn at its top).
+    bits_per_byte : float, default 2.0
+        Starting bits per byte, in ``PERPLEXITY_RANGES["bpb"]`` (0.5 to 4).
+    bytes_per_token : float, default 1.0
+        Starting bytes per token, in ``PERPLEXITY_RANGES["bpt"]`` (1 to 6).
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        For a starting value outside the sliders' ranges, more than 6 models, or a model
+        whose numbers are not finite and positive.
+
+    Examples
+    --------
+    >>> html = perplexity_demo_html({"words": (4.4, 1.64)}, bits_per_byte=1.5)
+    >>> 'name="bpb" min="0.5" max="4" step="0.01" value="1.5"' in html, "http" in html
+    (True, False)
+    >>> perplexity_demo_html(bytes_per_token=9)
+    Traceback (most recent call last):
+    ...
+    ValueError: bytes_per_token = 9.0 is outside the demo's slider range [1.0, 6.0]
+    """
+    starts = {"bpb": ("bits_per_byte", bits_per_byte), "bpt": ("bytes_per_token", bytes_per_token)}
+    values = {}
+    for key, (name, value) in starts.items():
+        lo, hi, _ = PERPLEXITY_RANGES[key]
+        value = neuron._check_scalar(value, name)
+        if not lo <= value <= hi:
+            raise ValueError(f"{name} = {value!r} is outside the demo's slider range [{lo}, {hi}]")
+        values[key] = value
+    models = dict(models or {})
+    if len(models) > 6:
+        raise ValueError(f"the demo marks at most 6 models; got {len(models)}")
+    points = ""
+    for i, (label, pair) in enumerate(models.items()):
+        bpt, bpb = (neuron._check_scalar(v, f"models[{label!r}]") for v in pair)
+        if bpt <= 0 or bpb <= 0:
+            raise ValueError(f"models[{label!r}] needs positive bytes per token and bits per byte")
+        x, y = _ppl_xy(min(bpt, 6), bpt * bpb * np.log10(2))
+        colour = CYCLE[i % len(CYCLE)]
+        points += (
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" fill-opacity=".8"/>'
+            f'<circle cx="52" cy="{20 + 15 * i}" r="4" fill="{colour}"/>'
+            f'<text x="60" y="{24 + 15 * i}" style="fill:{colour}">'
+            f"{html_escape(str(label))}</text>"
+        )
+    grid = ""
+    for k, tick in enumerate(("1", "10", "100", "1k", "10k")):
+        y = round(190 - 180 * k / _PPL_TOP, 1)
+        grid += (
+            f'<line x1="40" x2="470" y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
+            f'<text x="34" y="{y + 4:g}" text-anchor="end">{tick}</text>'
+        )
+    xticks = "".join(
+        f'<text x="{40 + 430 * t / 6:g}" y="204" text-anchor="middle">{t}</text>' for t in range(7)
+    )
+    body = (
+        f'{grid}{xticks}<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+        f'<path class="line" fill="none" stroke="{PALETTE["blue"]}" stroke-width="2.5"/>'
+        '<path class="guide" fill="none" stroke="#888" stroke-dasharray="3 3"/>'
+        f'{points}<circle class="dot" r="5" fill="{PALETTE["vermillion"]}"/>'
+    )
+    figure = _svg(
+        "perplexity against bytes per token at a fixed bits per byte",
+        [],
+        _PPL_TOP,
+        "perplexity (log scale)",
+        "bytes per token",
+        body,
+    )
+    controls = _slider("bpb", "bits per byte", PERPLEXITY_RANGES["bpb"], values["bpb"])
+    controls += _slider("bpt", "bytes per token", PERPLEXITY_RANGES["bpt"], values["bpt"])
+    return _demo("perplexity", controls, figure, _PPL_JS, {"top": _PPL_TOP})
+
+
+def perplexity_demo(
+    models: dict[str, tuple[float, float]] | None = None,
+    bits_per_byte: float = 2.0,
+    bytes_per_token: float = 1.0,
+) -> HTML:
+    """``perplexity_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    models, bits_per_byte, bytes_per_token
+        As in ``perplexity_demo_html``.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "bits per token" in perplexity_demo().data
+    True
+    """
+    return _display(perplexity_demo_html(models, bits_per_byte, bytes_per_token))

@@ -32,6 +32,8 @@ __all__ = [
     "focal_loss",
     "focal_loss_grad",
     "kl_div",
+    "linear_cross_entropy",
+    "linear_cross_entropy_grad",
     "log_softmax",
     "mse_loss",
     "nll_loss",
@@ -992,3 +994,325 @@ def mse_loss(
     if w.shape != x.shape:
         raise ValueError(f"weight must have the input's shape {x.shape}; got shape {w.shape}")
     return _reduce(loss * w, reduction, np.sum(w))
+
+
+# ---------------------------------------------------------------------------------------------
+# A linear layer and cross-entropy in one, streamed over the vocabulary (chapter 8)
+# ---------------------------------------------------------------------------------------------
+
+#: Elements of one chunk of logits (rows x vocabulary entries) that ``chunk_size=None`` aims for:
+#: 2**20 of them, 4 MB in float32, whatever the vocabulary.
+_CHUNK_ELEMENTS = 2**20
+
+
+def _linear_ce_args(
+    input: ArrayLike,
+    linear_weight: ArrayLike,
+    target: ArrayLike,
+    linear_bias: ArrayLike | None,
+    weight: ArrayLike | None,
+    reduction: str,
+    ignore_index: int | None,
+    label_smoothing: float,
+    chunk_size: int | None,
+) -> tuple:
+    """Check and convert the arguments of ``linear_cross_entropy`` (and of its gradient)."""
+    _check_reduction(reduction)
+    eps = _check_smoothing(label_smoothing)
+    x = as_float_array(input, "input")
+    lw = as_float_array(linear_weight, "linear_weight")
+    if x.ndim not in (1, 2):
+        raise ValueError(
+            f"input must hold one feature vector, shape (in_features), or a batch of them, shape "
+            f"(N, in_features); got shape {x.shape}. For (N, T, in_features) hidden states of a "
+            "sequence model, flatten them first: input.reshape(-1, in_features)"
+        )
+    if lw.ndim != 2:
+        raise ValueError(
+            f"linear_weight must have shape (C, in_features), one row per class; got {lw.shape}"
+        )
+    if lw.shape[0] == 0:
+        raise ValueError("linear_weight has no rows, so there are no classes")
+    if lw.shape[1] != x.shape[-1]:
+        raise ValueError(
+            f"input has {x.shape[-1]} features but linear_weight has {lw.shape[1]} columns "
+            f"(shapes {x.shape} and {lw.shape}); linear_weight must be (C, in_features), as the "
+            "weight of torch.nn.Linear(in_features, C)"
+        )
+    dtype = np.result_type(x.dtype, lw.dtype)
+    x2 = np.atleast_2d(x).astype(dtype, copy=False)
+    lw = lw.astype(dtype, copy=False)
+    n_classes = lw.shape[0]
+    bias = None
+    if linear_bias is not None:
+        bias = as_float_array(linear_bias, "linear_bias").astype(dtype, copy=False)
+        if bias.shape != (n_classes,):
+            raise ValueError(
+                f"linear_bias must hold one number per class, shape ({n_classes},); got "
+                f"{bias.shape}"
+            )
+    for name, arr in (("input", x2), ("linear_weight", lw), ("linear_bias", bias)):
+        if arr is not None and not np.isfinite(arr).all():
+            raise ValueError(f"{name} must hold finite numbers; it contains inf")
+    w = _class_weight(weight, n_classes, dtype)
+    tgt = np.asarray(target)
+    if np.issubdtype(tgt.dtype, np.floating):
+        raise ValueError(
+            "linear_cross_entropy takes class indices (integers) as target; class-probability "
+            "targets are not supported here (use cross_entropy on the logits for those)"
+        )
+    ignore = -100 if ignore_index is None else ignore_index
+    if isinstance(ignore, bool) or not isinstance(ignore, int | np.integer):
+        raise ValueError(f"ignore_index must be an integer or None; got {ignore_index!r}")
+    batch = x.shape[:-1]
+    t, valid = _class_targets(tgt, batch, n_classes, int(ignore))
+    if chunk_size is None:
+        chunk = max(1, min(n_classes, _CHUNK_ELEMENTS // max(1, x2.shape[0])))
+    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer):
+        raise ValueError(
+            f"chunk_size must be a whole number (of classes) or None; got {chunk_size!r}"
+        )
+    elif chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1 (classes per chunk); got {chunk_size}")
+    else:
+        chunk = int(chunk_size)
+    return x2, lw, bias, w, t, valid, eps, batch, chunk
+
+
+def _chunk_logits(x2: FloatArray, lw: FloatArray, bias: FloatArray | None, sl: slice) -> FloatArray:
+    z = x2 @ lw[sl].T
+    if bias is not None:
+        z += bias[sl]
+    return z
+
+
+def _streamed_logsumexp(
+    x2: FloatArray, lw: FloatArray, bias: FloatArray | None, chunk: int
+) -> FloatArray:
+    """``log sum_c exp(z_nc)`` of the logits ``z = x2 @ lw.T + bias``, ``chunk`` classes at a time.
+
+    Online log-sum-exp: keep a running maximum ``m`` and a running sum ``s = sum exp(z - m)``;
+    when a chunk raises the maximum to ``m'``, rescale the sum by ``exp(m - m')`` first.
+    """
+    n = x2.shape[0]
+    m = np.full(n, -np.inf, dtype=x2.dtype)
+    s = np.zeros(n, dtype=x2.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        for start in range(0, lw.shape[0], chunk):
+            z = _chunk_logits(x2, lw, bias, slice(start, start + chunk))
+            m_new = np.maximum(m, z.max(axis=1))
+            s *= np.exp(m - m_new)  # exp(-inf) = 0 on the first chunk
+            z -= m_new[:, None]
+            np.exp(z, out=z)
+            s += z.sum(axis=1)
+            m = m_new
+        lse = m + np.log(s)
+    if not np.isfinite(lse).all():
+        raise ValueError(
+            "the logits input @ linear_weight.T overflow to inf in this dtype; scale the "
+            "inputs or the weights down, or compute in float64"
+        )
+    return lse
+
+
+def _target_logits(
+    x2: FloatArray, lw: FloatArray, bias: FloatArray | None, safe: NDArray[np.intp]
+) -> FloatArray:
+    """``z[n, t_n]`` for each row, from the target's weight row alone (no full logits)."""
+    z = np.einsum("nd,nd->n", x2, lw[safe])
+    return z if bias is None else z + bias[safe]
+
+
+def linear_cross_entropy(
+    input: ArrayLike,
+    linear_weight: ArrayLike,
+    target: ArrayLike,
+    *,
+    linear_bias: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+    chunk_size: int | None = None,
+) -> FloatArray:
+    """Cross-entropy of the logits ``input @ linear_weight.T + linear_bias``, never stored whole.
+
+    The same value as ``torch.nn.functional.linear_cross_entropy`` (torch 2.13) and so as
+    ``cross_entropy(input @ linear_weight.T + linear_bias, target, ...)``, for class-index
+    targets, but it never holds the ``(N, C)`` logits in memory: it streams the classes
+    (the vocabulary of a language model) ``chunk_size`` rows of ``linear_weight`` at a time and
+    keeps, per example, a running maximum and a running sum of exponentials, the online
+    log-sum-exp of Milakov and Gimelshein (2018). The target's logit is the dot product of
+    ``input`` with the target's row alone, and the label-smoothing term needs only
+    ``sum_c w_c z_c = input @ (linear_weight.T @ w) + bias @ w``. Memory is ``O(N * chunk_size)``
+    instead of ``O(N * C)``.
+
+    Parameters
+    ----------
+    input : array_like
+        Features (a language model's last hidden states), shape ``(in_features)`` or
+        ``(N, in_features)``.
+    linear_weight : array_like
+        The output layer's weight, shape ``(C, in_features)`` as in ``torch.nn.Linear``.
+    target : array_like of int
+        Class indices, shape ``()`` or ``(N)``, in ``0..C-1`` or ``ignore_index``.
+    linear_bias : array_like, optional
+        The output layer's bias, shape ``(C)``.
+    weight, reduction, label_smoothing
+        As in ``cross_entropy``.
+    ignore_index : int, optional
+        Targets equal to it count for nothing; ``None`` (the default) means -100, as in torch.
+    chunk_size : int, optional
+        Classes per chunk. The one difference from torch's signature, whose ``options``
+        (``torch.nn.LinearCrossEntropyOptions``) chunk the *batch* instead. ``None`` picks
+        ``2**20 // N`` (at least 1), so that a chunk of logits holds about a million numbers.
+        The result does not depend on it beyond rounding.
+
+    Returns
+    -------
+    ndarray
+        The loss in the common float dtype of ``input`` and ``linear_weight`` (0-d for
+        ``'mean'`` and ``'sum'``; shape ``(N)`` or ``()`` for ``'none'``). A ``'mean'`` over
+        nothing (every target ignored) is 0/0 and returns NaN, as in torch.
+
+    Raises
+    ------
+    ValueError
+        On shapes that do not fit (features, classes, targets, bias, weight), non-integer or
+        out-of-range targets, non-finite numbers, logits that overflow, a bad ``reduction``,
+        ``label_smoothing`` or ``chunk_size``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> h, W, y = rng.standard_normal((4, 3)), rng.standard_normal((10, 3)), [1, 5, 9, 0]
+    >>> a = linear_cross_entropy(h, W, y, chunk_size=3)     # 3 + 3 + 3 + 1 classes at a time
+    >>> b = cross_entropy(h @ W.T, y)                       # the full (4, 10) logits
+    >>> bool(np.isclose(a, b))
+    True
+    """
+    x2, lw, bias, w, t, valid, eps, batch, chunk = _linear_ce_args(
+        input,
+        linear_weight,
+        target,
+        linear_bias,
+        weight,
+        reduction,
+        ignore_index,
+        label_smoothing,
+        chunk_size,
+    )
+    n_classes = lw.shape[0]
+    safe, wy = _target_weights(t, valid, w, x2.dtype)
+    lse = _streamed_logsumexp(x2, lw, bias, chunk)
+    loss = wy * np.where(valid, lse - _target_logits(x2, lw, bias, safe), 0)
+    if eps > 0:
+        wc = np.ones(n_classes, dtype=x2.dtype) if w is None else w
+        weighted_logits = x2 @ (lw.T @ wc)  # sum_c w_c z_c, without the logits
+        if bias is not None:
+            weighted_logits += bias @ wc
+        smooth = np.sum(wc) * lse - weighted_logits  # sum_c w_c (-log p_c)
+        loss = (1 - eps) * loss + (eps / n_classes) * np.where(valid, smooth, 0)
+    return _reduce(loss.astype(x2.dtype, copy=False).reshape(batch), reduction, np.sum(wy))
+
+
+def linear_cross_entropy_grad(
+    input: ArrayLike,
+    linear_weight: ArrayLike,
+    target: ArrayLike,
+    *,
+    linear_bias: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+    chunk_size: int | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """Gradients of ``linear_cross_entropy`` with respect to input, weight and bias, streamed.
+
+    With ``g = cross_entropy_grad(z, target, ...)`` the gradient with respect to the logits
+    ``z = input @ linear_weight.T + linear_bias``, the chain rule gives
+    ``grad_input = g @ linear_weight``, ``grad_linear_weight = g.T @ input`` and
+    ``grad_linear_bias = g.sum(0)``. Here ``g`` is never formed whole: a first pass over the
+    classes computes each row's log-sum-exp (as ``linear_cross_entropy`` does), and a second
+    pass recomputes one chunk of logits at a time, turns it into its chunk of ``g``
+    (``softmax - onehot``, with weights, smoothing and the mean's normalisation) and adds its
+    share to the three gradients. Twice the matrix products of the forward pass, and memory
+    ``O(N * chunk_size)`` on top of the gradients themselves.
+
+    Parameters
+    ----------
+    input, linear_weight, target, linear_bias, weight, reduction, ignore_index
+        As in ``linear_cross_entropy``, and so are ``label_smoothing`` and ``chunk_size``.
+        For ``reduction='none'`` the gradients are those of the *sum* of the per-example losses.
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray or None)
+        ``grad_input`` (the input's shape), ``grad_linear_weight`` (``(C, in_features)``) and
+        ``grad_linear_bias`` (``(C)``, or ``None`` without a bias), in the common float dtype.
+        When a ``'mean'`` has nothing to average (its loss is NaN) they are all zeros, as
+        torch's autograd gives.
+
+    Raises
+    ------
+    ValueError
+        As ``linear_cross_entropy``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> h, W, y = rng.standard_normal((4, 3)), rng.standard_normal((10, 3)), [1, 5, 9, 0]
+    >>> gh, gW, gb = linear_cross_entropy_grad(h, W, y, chunk_size=4)
+    >>> g = cross_entropy_grad(h @ W.T, y)                  # gradient w.r.t. the full logits
+    >>> bool(np.allclose(gh, g @ W) and np.allclose(gW, g.T @ h)), gb is None
+    (True, True)
+    """
+    x2, lw, bias, w, t, valid, eps, batch, chunk = _linear_ce_args(
+        input,
+        linear_weight,
+        target,
+        linear_bias,
+        weight,
+        reduction,
+        ignore_index,
+        label_smoothing,
+        chunk_size,
+    )
+    n_classes = lw.shape[0]
+    dtype = x2.dtype
+    safe, wy = _target_weights(t, valid, w, dtype)
+    coef = (1 - eps) * wy  # weight of -onehot(y) in each row of g
+    counted = valid.astype(dtype)
+    total_w = n_classes if w is None else np.sum(w)
+    scale = coef + counted * (eps * total_w / n_classes)  # g = scale * p - (eps/C) w - coef onehot
+    denominator = np.sum(wy)
+    if reduction == "mean":
+        norm = 0.0 if denominator == 0 else 1.0 / denominator
+        scale, coef, counted = scale * norm, coef * norm, counted * norm
+    grad_x = np.zeros_like(x2)
+    grad_w = np.zeros_like(lw)
+    grad_b = None if bias is None else np.zeros_like(bias)
+    if np.any(scale):
+        lse = _streamed_logsumexp(x2, lw, bias, chunk)
+        for start in range(0, n_classes, chunk):
+            sl = slice(start, start + chunk)
+            g = _chunk_logits(x2, lw, bias, sl)
+            g -= lse[:, None]
+            np.exp(g, out=g)  # softmax of this chunk of classes
+            g *= scale[:, None]
+            if eps > 0:  # the uniform part of the smoothed target
+                uniform = np.ones(g.shape[1], dtype=dtype) if w is None else w[sl]
+                g -= np.outer(counted * (eps / n_classes), uniform)
+            grad_x += g @ lw[sl]
+            grad_w[sl] = g.T @ x2
+            if grad_b is not None:
+                grad_b[sl] = g.sum(axis=0)
+        # the -onehot(y) part, row by row: only each example's own target class
+        grad_x -= coef[:, None] * lw[safe]
+        np.add.at(grad_w, safe, -coef[:, None] * x2)
+        if grad_b is not None:
+            np.add.at(grad_b, safe, -coef)
+    return grad_x.reshape(*batch, x2.shape[1]), grad_w, grad_b

@@ -1,0 +1,114 @@
+"""xent.lm: lossless tokenizers, add-k n-grams that are distributions, perplexity, bits per byte."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xent import lm
+
+TEXT = "The cat sat on the mat. The dog sat on the log; the cat saw the dog!\n"
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(max_size=60), n_words=st.integers(0, 10))
+def test_tokenizers_are_lossless(text: str, n_words: int) -> None:
+    for tok in (lm.byte_tokenizer(), lm.word_tokenizer(TEXT + text, n_words)):
+        ids = tok.encode(text)
+        assert ids.dtype == np.int64 and (ids < tok.vocab_size).all()
+        assert tok.decode(ids) == text
+
+
+def test_word_tokenizer_keeps_the_most_frequent_pieces() -> None:
+    tok = lm.word_tokenizer(TEXT, 3)
+    assert tok.vocab_size == 259
+    # " the" 4 times; " cat", " dog", " on", " sat" twice each, ties broken alphabetically
+    assert set(tok.words) == {" the", " cat", " dog"}
+    assert len(tok.encode(" the sat")) == 1 + len(b" sat")
+
+
+def test_corpus_ships_with_python_and_splits_by_topic() -> None:
+    train, heldout = lm.load_corpus()
+    assert len(heldout) > 10_000 and len(train) > 10 * len(heldout)
+    assert heldout not in train
+    with pytest.raises(ValueError, match="at least 2"):
+        lm.load_corpus(1)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    order=st.integers(1, 3),
+    vocab=st.integers(1, 5),
+    k=st.sampled_from([0.01, 0.5, 1.0, 3.0]),
+    seed=st.integers(0, 10_000),
+)
+def test_ngram_gives_a_distribution_after_every_context(order, vocab, k, seed) -> None:
+    rng = np.random.default_rng(seed)
+    tokens = rng.integers(0, vocab, 40)
+    model = lm.fit_ngram(tokens, order, vocab, k)
+    # for some contexts (seen or not), the probabilities of the V next tokens sum to 1
+    for _ in range(5):
+        prefix = rng.integers(0, vocab, order - 1)
+        total = sum(
+            math.exp(model.log_probs(np.append(prefix, t).astype(np.int64))[-1])
+            for t in range(vocab)
+        )
+        assert total == pytest.approx(1.0, abs=1e-12)
+
+
+def test_ngram_is_add_k_counting() -> None:
+    tokens = np.array([0, 1, 0, 1, 0, 2])
+    model = lm.fit_ngram(tokens, 2, 3, k=0.5)
+    # after 0: next is 1, 1, 2 (3 times); after 1: next is 0, 0
+    lp = model.log_probs(np.array([0, 1, 0, 2]))
+    assert np.exp(lp[1]) == pytest.approx((2 + 0.5) / (3 + 1.5))
+    assert np.exp(lp[2]) == pytest.approx((2 + 0.5) / (2 + 1.5))
+    assert np.exp(lp[3]) == pytest.approx((1 + 0.5) / (3 + 1.5))
+
+
+def test_uniform_model_has_perplexity_v_and_log2_v_bits() -> None:
+    lp = np.full(100, -math.log(37))
+    s = lm.score(lp, n_bytes=50)
+    assert s.perplexity == pytest.approx(37)
+    assert 2**s.bits_per_token == pytest.approx(s.perplexity)
+    assert s.bits_per_byte == pytest.approx(math.log2(37) * 100 / 50)
+
+
+def test_bits_per_byte_does_not_depend_on_the_tokenizer_for_the_same_probabilities() -> None:
+    """Splitting a token's probability into a chain of byte probabilities keeps the total."""
+    lp_word = np.log([0.2, 0.05])  # two tokens of 3 bytes each
+    lp_bytes = np.log([0.5, 0.8, 0.5, 0.25, 0.4, 0.5])  # same products, byte by byte
+    assert lm.bits_per_byte(lp_word, 6) == pytest.approx(lm.bits_per_byte(lp_bytes, 6))
+    assert lm.perplexity(lp_word) > 3 * lm.perplexity(lp_bytes)
+
+
+def test_neural_lm_learns_and_is_repeatable() -> None:
+    tokens = np.tile([3, 1, 4, 1, 5], 60)
+    a = lm.train_neural_lm(tokens, 6, context=2, steps=60, seed=1)
+    b = lm.train_neural_lm(tokens, 6, context=2, steps=60, seed=1)
+    assert a.train_loss == b.train_loss
+    assert lm.perplexity(a.log_probs(tokens)) < 1.5  # the sequence is predictable from 2 tokens
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: lm.fit_ngram([0, 3], 2, 3), "outside 0..2"),
+        (lambda: lm.fit_ngram([0.5, 1], 2, 3), "integer token ids"),
+        (lambda: lm.fit_ngram([0, 1], 0, 3), "order"),
+        (lambda: lm.fit_ngram([0, 1], 2, 3, k=0), "k must be a positive"),
+        (lambda: lm.fit_ngram([0, 1], 20, 50_000), "too large"),
+        (lambda: lm.perplexity([0.5]), "log-probabilities"),
+        (lambda: lm.bits_per_byte([-1.0], 0), "n_bytes"),
+        (lambda: lm.word_tokenizer("abc", -1), "n_words"),
+        (lambda: lm.byte_tokenizer().decode([300]), "0..255"),
+        (lambda: lm.train_neural_lm([0, 1], 2, context=0), "context"),
+    ],
+)
+def test_bad_input_raises_a_clear_value_error(call, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
