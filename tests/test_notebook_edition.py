@@ -146,3 +146,20 @@ def test_kernelspec_is_ipykernels_own() -> None:
     from ipykernel.kernelspec import get_kernel_dict
 
     assert get_kernel_dict()["display_name"] == KERNELSPEC["display_name"]
+
+
+def test_a_failed_check_shows_its_hint_without_a_traceback() -> None:
+    """IPython shows ``_render_traceback_``'s lines instead of a traceback into xent.checks."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from xent.checks import CheckFailed, check
+
+    with pytest.raises(CheckFailed) as info:
+        check("ex-info-units", p=0.3, bits=1.0)
+    lines = info.value._render_traceback_()
+    assert lines == [f"CheckFailed: {info.value}"] and "Traceback" not in lines[0]
+    shell = InteractiveShell.instance()
+    result = shell.run_cell(
+        "from xent.checks import check\ncheck('ex-info-units', p=0.3, bits=1.0)"
+    )
+    assert isinstance(result.error_in_exec, CheckFailed)
