@@ -65,6 +65,7 @@ class CodeCell:
     index: int
     tags: list[str] = field(default_factory=list)
     caption: str = ""  # the numbered caption of the figure it draws, if any
+    heading: str = ""  # a comment line put first (what a collapsed cell shows)
 
 
 _INLINE_ESCAPE = re.compile(r"([\\`*$<\[\]])")
@@ -450,5 +451,7 @@ class Converter:
                 out.append(MarkdownCell(item, ["solution", f"solution-of:{label}"]))
             else:
                 item.tags += ["solution", f"solution-of:{label}"]
+                # JupyterLab shows a collapsed cell's first line: let it say what is hidden.
+                item.heading = f"# {summary}: click the dots to show the code."
                 out.append(item)
         return out

@@ -251,6 +251,8 @@ def edition_notebook(
             cells.append(cell)
             continue
         cell = copy.deepcopy(executed.cells[item.index])
+        if item.heading:
+            cell.source = f"{item.heading}\n{cell.source}"
         tags = list(dict.fromkeys([*cell.metadata.get("tags", []), *item.tags]))
         if tags:
             cell.metadata["tags"] = tags

@@ -197,6 +197,12 @@ def test_run_all_finishes_without_error(lab, page, doc: str) -> None:
     if demo.count():
         demo.scroll_into_view_if_needed()
         _shot(page, f"{Path(doc).name}-demo-after-run")
+    explorer = page.locator(f"{ACTIVE} .jp-OutputArea-output .widget-vbox").first
+    if explorer.count():  # sliders and chart fit one screen
+        explorer.scroll_into_view_if_needed()
+        _shot(page, f"{Path(doc).name}-explorer-after-run")
+        chart = explorer.locator("img").first
+        assert chart.bounding_box()["width"] <= 600, f"{doc}: the explorer's chart is too wide"
     page.keyboard.press("Control+s")
     page.wait_for_timeout(2000)
     saved = json.loads((work / f"{doc}.ipynb").read_text(encoding="utf-8"))
