@@ -1,9 +1,11 @@
-"""The book's chapters as real Jupyter notebooks, and the Sphinx extension that publishes them.
+"""The notebook edition: every chapter as a clean Jupyter notebook, written by the website build.
 
 Book tooling, not reader-facing: the website build (``sphinx.extra_extensions`` in _config.yml)
-uses :func:`setup` to put a runnable ``.ipynb`` of every chapter behind the page's download
-button and to point the Colab button at it; :mod:`editions.student` uses
-:func:`toc_chapters` and :func:`read_chapter`.
+uses :func:`setup`. For every chapter page it writes ``_sources/<page>.ipynb`` from the page's
+resolved doctree (prose, via :mod:`editions.markdown`) and the notebook myst-nb executed in the
+same build (code cells and their outputs), puts it behind the page's download button and points
+the Colab and Binder buttons at its published copy. :mod:`editions.student` makes the student
+edition from these notebooks.
 """
 
 from __future__ import annotations
@@ -14,10 +16,8 @@ from typing import Any
 
 __all__ = [
     "CHECK_CALL",
-    "book_repository",
     "downloadable",
     "edition_notebook",
-    "read_chapter",
     "setup_cell_source",
     "site_url",
     "toc_chapters",
@@ -61,40 +61,6 @@ def toc_chapters(root: str | Path) -> list[str]:
         if part.get("numbered")
         for entry in part.get("chapters", [])
     ]
-
-
-def book_repository(root: str | Path) -> tuple[str, str]:
-    """The book's repository URL and branch, as ``_config.yml`` gives them.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "_config.yml").write_text("repository:\\n  url: https://github.com/o/r\\n")
-    >>> book_repository(folder)
-    ('https://github.com/o/r', 'main')
-    """
-    import yaml
-
-    config = yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf-8"))
-    repository = config.get("repository") or {}
-    return repository.get("url", "https://github.com/OWNER/REPO"), repository.get("branch", "main")
-
-
-def read_chapter(path: str | Path) -> Any:
-    """Read a MyST Markdown chapter as an ``nbformat`` notebook (with jupytext), without outputs.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> md = Path(tempfile.mkdtemp()) / "ch.md"
-    >>> _ = md.write_text("# Title\\n\\n```{code-cell} ipython3\\n1 + 1\\n```\\n")
-    >>> [cell.cell_type for cell in read_chapter(md).cells]
-    ['markdown', 'code']
-    """
-    import jupytext
-
-    return jupytext.read(Path(path), fmt="md:myst")
 
 
 def setup_cell_source(repository_url: str, branch: str = "main") -> str:

@@ -166,3 +166,14 @@ def test_a_failed_check_shows_its_hint_without_a_traceback() -> None:
         "from xent.checks import check\ncheck('ex-info-units', p=0.3, bits=1.0)"
     )
     assert isinstance(result.error_in_exec, CheckFailed)
+
+
+@pytest.mark.parametrize("name", ["editions.markdown", "editions.notebooks", "editions.student"])
+def test_edition_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(
+        importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE
+    )
+    assert tried and not failures
