@@ -157,6 +157,12 @@ def test_chapter_reads_right_in_jupyterlab(built_site: Path, lab, page, doc: str
     assert not myst_leftovers(rendered), f"{doc}: MyST visible: {myst_leftovers(rendered)[:5]}"
     for caption in captions:
         assert caption in text, f"{doc}: caption {caption} not shown"
+    if captions:
+        first = page.locator(f"{ACTIVE} .jp-RenderedMarkdown strong", has_text=captions[0]).first
+        first.scroll_into_view_if_needed()
+        page.mouse.wheel(0, 250)
+        page.wait_for_timeout(300)
+        _shot(page, f"{Path(doc).name}-figure")
     images = page.locator(f"{ACTIVE} .jp-OutputArea-output img")
     assert images.count() >= len(captions), f"{doc}: {images.count()} images for {captions}"
     for i in range(images.count()):

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
+from editions.markdown import myst_leftovers
 from editions.notebooks import SETUP_TAG, toc_chapters
 from editions.student import CHECK_CALL, grade, grade_one
 from xent.checks import exercises
@@ -64,6 +65,8 @@ def test_no_solution_survives(edition: Path, name: str) -> None:
     assert secrets, f"{name}: the instructor notebook has no solutions at all"
     text = "\n".join(cell.source for cell in student.cells)
     assert "{solution" not in text, f"{name}: a solution directive survives"
+    prose = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+    assert not myst_leftovers(prose), f"{name}: MyST syntax: {myst_leftovers(prose)[:5]}"
     leaked = sorted(secrets & {line.strip() for line in text.splitlines()})
     assert not leaked, f"{name}: solution text survives in the student notebook: {leaked[:3]}"
     assert all(not cell.get("outputs") for cell in student.cells if cell.cell_type == "code")
