@@ -109,6 +109,8 @@ class Converter:
         Sphinx's ``env.toc_fignumbers[docname]``: ``{kind: {id: (chapter, n)}}``.
     site_url : str
         The website's root URL (ending in ``/``): cross-page links and glossary terms point there.
+    images : dict, optional
+        The HTML builder's ``images`` (source URI -> file name in ``_images/``).
 
     Examples
     --------
@@ -118,8 +120,15 @@ class Converter:
     ['# Title\\n\\nSome *prose* with `code`.']
     """
 
-    def __init__(self, docname: str, fignumbers: dict[str, dict[str, Any]], site_url: str):
+    def __init__(
+        self,
+        docname: str,
+        fignumbers: dict[str, dict[str, Any]],
+        site_url: str,
+        images: dict[str, str] | None = None,
+    ):
         self.docname = docname
+        self.images = images or {}
         self.fignumbers = fignumbers
         self.site_url = site_url.rstrip("/") + "/"
         self.citations: dict[str, tuple[str, str]] = {}  # label -> (entry, url)
@@ -189,7 +198,11 @@ class Converter:
         if isinstance(node, nodes.raw):
             return node.astext() if node.get("format") == "html" else ""
         if isinstance(node, nodes.image):
-            return f"![{node.get('alt', '')}]({self.url(node['uri'])})"
+            # The HTML builder copies a page's images to _images/ (``images``: uri -> name).
+            uri = node["uri"]
+            name = self.images.get(uri)
+            url = self.site_url + "_images/" + name if name else self.url(uri)
+            return f"![{node.get('alt', '')}]({url})"
         if isinstance(node, (nodes.target, nodes.comment, nodes.substitution_definition)):
             return ""
         if isinstance(node, (nodes.footnote_reference, nodes.citation_reference)):

@@ -159,6 +159,7 @@ def edition_notebook(
     executed: Any,
     fignumbers: dict[str, dict[str, Any]],
     website: str,
+    images: dict[str, str] | None = None,
 ) -> tuple[Any, list[str]]:
     """The notebook edition of one chapter, from its resolved doctree and executed notebook.
 
@@ -174,6 +175,9 @@ def edition_notebook(
         ``env.toc_fignumbers[docname]`` (equation, figure, exercise and theorem numbers).
     website : str
         The website's root URL: links to other pages, the glossary and the bibliography.
+    images : dict, optional
+        The HTML builder's ``images`` (source URI -> file name in ``_images/``), for pictures
+        the prose shows (the website's copies are linked).
 
     Returns
     -------
@@ -198,7 +202,7 @@ def edition_notebook(
 
     from editions.markdown import CodeCell, Converter, MarkdownCell
 
-    converter = Converter(docname, fignumbers, website)
+    converter = Converter(docname, fignumbers, website, images)
     items = converter.cells(doctree)
     code = [i for i, c in enumerate(executed.cells) if c.cell_type == "code"]
     shown = {item.index for item in items if isinstance(item, CodeCell)}
@@ -267,7 +271,12 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
     website = app.config.xent_site_url or site_url(repo)
     fignumbers = app.env.toc_fignumbers.get(pagename, {})
     nb, unknown = edition_notebook(
-        doctree, pagename, nbformat.read(executed, as_version=4), fignumbers, website
+        doctree,
+        pagename,
+        nbformat.read(executed, as_version=4),
+        fignumbers,
+        website,
+        getattr(app.builder, "images", {}),
     )
     if unknown:
         logging.getLogger(__name__).warning(

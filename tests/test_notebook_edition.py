@@ -177,3 +177,42 @@ def test_edition_docstring_examples(name: str) -> None:
         importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE
     )
     assert tried and not failures
+
+
+def test_converter_handles_what_future_chapters_may_use() -> None:
+    """Tables, notes, definition lists, block quotes and pictures: plain Jupyter Markdown."""
+    from docutils.core import publish_doctree
+
+    from editions.markdown import Converter
+
+    source = """Title
+=====
+
+.. note:: Mind the *units*: $ signs and * stars stay text.
+
+.. table:: Two losses
+
+   ========  =====
+   loss      value
+   ========  =====
+   MSE       0.5
+   CE        0.7
+   ========  =====
+
+term
+   Its definition.
+
+   A quoted paragraph.
+
+.. image:: pics/a.png
+   :alt: A picture
+"""
+    converter = Converter("chapters/x", {}, "https://site.org/", {"chapters/pics/a.png": "a.png"})
+    cells = converter.cells(publish_doctree(source))
+    text = "\n\n".join(c.source for c in cells)
+    assert not converter.unknown, converter.unknown
+    assert "> **Note**\n>\n> Mind the *units*: \\$ signs and \\* stars stay text." in text
+    assert "| loss | value |\n|---|---|\n| MSE | 0.5 |\n| CE | 0.7 |" in text
+    assert "**term**\n\n> Its definition." in text
+    assert "![A picture](https://site.org/" in text
+    assert not myst_leftovers(text)
