@@ -1,9 +1,11 @@
-"""The book's chapters as real Jupyter notebooks, and the Sphinx extension that publishes them.
+"""The notebook edition: every chapter as a clean Jupyter notebook, written by the website build.
 
 Book tooling, not reader-facing: the website build (``sphinx.extra_extensions`` in _config.yml)
-uses :func:`setup` to put a runnable ``.ipynb`` of every chapter behind the page's download
-button and to point the Colab button at it; :mod:`editions.student` uses
-:func:`toc_chapters` and :func:`read_chapter`.
+uses :func:`setup`. For every chapter page it writes ``_sources/<page>.ipynb`` from the page's
+resolved doctree (prose, via :mod:`editions.markdown`) and the notebook myst-nb executed in the
+same build (code cells and their outputs), puts it behind the page's download button and points
+the Colab and Binder buttons at its published copy. :mod:`editions.student` makes the student
+edition from these notebooks.
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["book_repository", "downloadable", "read_chapter", "setup_cell_source", "toc_chapters"]
+__all__ = [
+    "CHECK_CALL",
+    "downloadable",
+    "edition_notebook",
+    "setup_cell_source",
+    "site_url",
+    "toc_chapters",
+]
 
 #: Tag of the cell that installs xent where it is missing (Colab).
 SETUP_TAG = "xent-setup"
@@ -52,40 +61,6 @@ def toc_chapters(root: str | Path) -> list[str]:
         if part.get("numbered")
         for entry in part.get("chapters", [])
     ]
-
-
-def book_repository(root: str | Path) -> tuple[str, str]:
-    """The book's repository URL and branch, as ``_config.yml`` gives them.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "_config.yml").write_text("repository:\\n  url: https://github.com/o/r\\n")
-    >>> book_repository(folder)
-    ('https://github.com/o/r', 'main')
-    """
-    import yaml
-
-    config = yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf-8"))
-    repository = config.get("repository") or {}
-    return repository.get("url", "https://github.com/OWNER/REPO"), repository.get("branch", "main")
-
-
-def read_chapter(path: str | Path) -> Any:
-    """Read a MyST Markdown chapter as an ``nbformat`` notebook (with jupytext), without outputs.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> md = Path(tempfile.mkdtemp()) / "ch.md"
-    >>> _ = md.write_text("# Title\\n\\n```{code-cell} ipython3\\n1 + 1\\n```\\n")
-    >>> [cell.cell_type for cell in read_chapter(md).cells]
-    ['markdown', 'code']
-    """
-    import jupytext
-
-    return jupytext.read(Path(path), fmt="md:myst")
 
 
 def setup_cell_source(repository_url: str, branch: str = "main") -> str:
@@ -146,21 +121,168 @@ def downloadable(notebook: Any, repository_url: str, branch: str = "main") -> An
     return nb
 
 
+#: A check cell: a call ``check("ex-...", ...)`` (optionally ``xent.checks.check``).
+CHECK_CALL = re.compile(r"^\s*(?:xent\.checks\.)?check\(\s*[\"'](ex-[\w-]+)[\"']", re.MULTILINE)
+
+#: ipykernel's own kernelspec, so JupyterLab does not mark a freshly opened notebook as changed.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+#: myst-nb's cell tags and how JupyterLab shows them: (source hidden, outputs hidden).
+_HIDDEN = {
+    "hide-input": (True, False),
+    "remove-input": (True, False),
+    "hide-output": (False, True),
+    "remove-output": (False, True),
+    "hide-cell": (True, True),
+    "remove-cell": (True, True),
+    "solution": (True, True),
+}
+
+
+def site_url(repository_url: str) -> str:
+    """The website's URL for a GitHub repository URL (GitHub Pages), ending in ``/``.
+
+    Examples
+    --------
+    >>> site_url("https://github.com/xent-book/xent-book")
+    'https://xent-book.github.io/xent-book/'
+    """
+    m = re.match(r"https?://github\.com/([^/]+)/([^/#?]+?)(?:\.git)?/?$", repository_url)
+    if not m:
+        return repository_url.rstrip("/") + "/"
+    return f"https://{m[1].lower()}.github.io/{m[2]}/"
+
+
+def edition_notebook(
+    doctree: Any,
+    docname: str,
+    executed: Any,
+    fignumbers: dict[str, dict[str, Any]],
+    website: str,
+    images: dict[str, str] | None = None,
+) -> tuple[Any, list[str]]:
+    """The notebook edition of one chapter, from its resolved doctree and executed notebook.
+
+    Parameters
+    ----------
+    doctree : docutils.nodes.document
+        The page's doctree after Sphinx resolved every reference (what the website is made of).
+    docname : str
+        The page, e.g. ``"chapters/05_learning_slowdown"``.
+    executed : nbformat.NotebookNode
+        The notebook myst-nb executed for this page in the same build (its outputs are reused).
+    fignumbers : dict
+        ``env.toc_fignumbers[docname]`` (equation, figure, exercise and theorem numbers).
+    website : str
+        The website's root URL: links to other pages, the glossary and the bibliography.
+    images : dict, optional
+        The HTML builder's ``images`` (source URI -> file name in ``_images/``), for pictures
+        the prose shows (the website's copies are linked).
+
+    Returns
+    -------
+    notebook : nbformat.NotebookNode
+        Markdown cells in CommonMark with ``$``/``$$`` math; the executed code cells with their
+        outputs; each figure followed by its numbered caption; solutions folded.
+    unknown : list of str
+        Doctree node types the converter did not know (rendered as their text).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> from docutils.core import publish_doctree
+    >>> tree = publish_doctree("Title\\n=====\\n\\nText.")
+    >>> nb, unknown = edition_notebook(tree, "intro", nbformat.v4.new_notebook(), {}, "https://x/")
+    >>> [c.source for c in nb.cells], unknown
+    (['# Title\\n\\nText.'], [])
+    """
+    import copy
+
+    import nbformat
+
+    from editions.markdown import CodeCell, Converter, MarkdownCell
+
+    converter = Converter(docname, fignumbers, website, images)
+    items = converter.cells(doctree)
+    code = [i for i, c in enumerate(executed.cells) if c.cell_type == "code"]
+    shown = {item.index for item in items if isinstance(item, CodeCell)}
+    for index in (i for i in code if i not in shown):  # remove-cell cells: needed to run
+        after = next(
+            (k for k, it in enumerate(items) if isinstance(it, CodeCell) and it.index > index),
+            len(items),
+        )
+        items.insert(after, CodeCell(index, ["remove-cell"]))
+    cells = []
+    for item in items:
+        if isinstance(item, MarkdownCell):
+            cell = nbformat.v4.new_markdown_cell(item.source)
+            if item.tags:
+                cell.metadata["tags"] = list(item.tags)
+            cells.append(cell)
+            continue
+        cell = copy.deepcopy(executed.cells[item.index])
+        if item.heading:
+            cell.source = f"{item.heading}\n{cell.source}"
+        tags = list(dict.fromkeys([*cell.metadata.get("tags", []), *item.tags]))
+        if tags:
+            cell.metadata["tags"] = tags
+        source_hidden = any(_HIDDEN.get(t, (False, False))[0] for t in tags)
+        outputs_hidden = any(_HIDDEN.get(t, (False, False))[1] for t in tags)
+        if source_hidden or outputs_hidden:
+            jupyter = cell.metadata.setdefault("jupyter", {})
+            if source_hidden:
+                jupyter["source_hidden"] = True
+            if outputs_hidden:
+                jupyter["outputs_hidden"] = True
+        if CHECK_CALL.search(cell.source):  # no "Correct" before the reader has tried
+            cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+        if item.caption:
+            cells.append(nbformat.v4.new_markdown_cell(item.caption))
+    references = converter.references()
+    if references:
+        cells.append(nbformat.v4.new_markdown_cell(references))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    if "language_info" in executed.metadata:
+        nb.metadata["language_info"] = copy.deepcopy(executed.metadata["language_info"])
+    return nb, sorted(converter.unknown)
+
+
 # ---------------------------------------------------------------------------------------------
 # Sphinx extension
 
 
 def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Overwrite the theme's ``_sources/<page>.ipynb`` with the runnable one; fix Colab's link."""
-    if not context.get("ipynb_source"):  # not a notebook page
+    """Write the notebook edition of a chapter as ``_sources/<page>.ipynb``; fix the launch links.
+
+    The download button serves that file, Colab and Binder open its published copy on the
+    notebooks branch, and the student edition is made from it.
+    """
+    if not context.get("ipynb_source") or doctree is None:  # not a notebook page
         return
     import nbformat
+    from sphinx.util import logging
 
     executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     repo = app.config.html_theme_options.get("repository_url") or "https://github.com/OWNER/REPO"
     branch = app.config.html_theme_options.get("repository_branch") or "main"
-    nb = downloadable(nbformat.read(executed, as_version=4), repo, branch)
+    website = app.config.xent_site_url or site_url(repo)
+    fignumbers = app.env.toc_fignumbers.get(pagename, {})
+    nb, unknown = edition_notebook(
+        doctree,
+        pagename,
+        nbformat.read(executed, as_version=4),
+        fignumbers,
+        website,
+        getattr(app.builder, "images", {}),
+    )
+    if unknown:
+        logging.getLogger(__name__).warning(
+            "notebook edition of %s: node types shown as plain text: %s", pagename, unknown
+        )
+    nb = downloadable(nb, repo, branch)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
 
@@ -171,11 +293,19 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
                 button["url"] = re.sub(
                     r"/blob/[^/]+/.*$", f"/blob/{nb_branch}/{pagename}.ipynb", button["url"]
                 )
+            elif button.get("text") == "Binder":
+                button["url"] = re.sub(
+                    r"/v2/gh/([^/]+)/([^/]+)/[^?]+\?.*$",
+                    rf"/v2/gh/\1/\2/{nb_branch}?urlpath=lab/tree/{pagename}.ipynb",
+                    button["url"],
+                )
 
 
 def setup(app: Any) -> dict[str, Any]:
-    """Register the extension: runnable .ipynb downloads and a Colab link that opens them."""
+    """Register the extension: the notebook edition behind the download, Colab and Binder links."""
     # The branch the deploy workflow publishes the generated notebooks to (Colab reads GitHub).
     app.add_config_value("xent_notebooks_branch", "notebooks", "html")
+    # The website's URL, for links from the notebooks (default: GitHub Pages of the repository).
+    app.add_config_value("xent_site_url", "", "html")
     app.connect("html-page-context", _publish_notebook, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

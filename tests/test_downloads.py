@@ -1,4 +1,4 @@
-"""Every chapter page offers a runnable .ipynb, a Binder launch and a Colab link that opens it."""
+"""Every chapter page offers its notebook edition: the download, Binder and Colab all open it."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ def test_page_links_download_binder_and_colab(built_site: Path, doc: str) -> Non
     name = Path(doc).name
     assert any(h.endswith(f"_sources/{doc}.ipynb") for h in links), f"{doc}: no .ipynb download"
     assert (built_site / "_sources" / f"{doc}.ipynb").is_file(), f"{doc}: .ipynb not in the site"
-    assert any("mybinder.org/v2/gh/" in h and h.endswith(f"{doc}.md") for h in links), (
-        f"{doc}: no Binder launch link"
+    binder = [h for h in links if "mybinder.org/v2/gh/" in h]
+    assert binder and all(h.endswith(f"/notebooks?urlpath=lab/tree/{doc}.ipynb") for h in binder), (
+        f"{doc}: Binder must open the notebook edition on the notebooks branch: {binder}"
     )
     colab = [h for h in links if "colab.research.google.com/github/" in h]
     assert colab and all(h.endswith(f"/{doc}.ipynb") for h in colab), (

@@ -1,8 +1,10 @@
 """The student edition: no solution survives, reference answers get full marks, wrong ones don't.
 
-One `python -m editions.student` run (nbgrader generate_assignment) per test session; then
-nbgrader autograde grades, for every chapter, the instructor's notebook (full marks expected)
-and the student notebook filled in with each exercise's registered wrong answer (zero expected).
+One `python -m editions.student` run (nbgrader generate_assignment) per test session, from the
+notebook edition of the session's book build; then nbgrader autograde grades, for every chapter,
+the instructor's notebook (full marks expected) and the student notebook filled in with each
+exercise's registered wrong answer (zero expected). Bad submissions (corrupt, misnamed, missing)
+get a plain sentence and leave every other grade as it was.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
+from editions.markdown import myst_leftovers
 from editions.notebooks import SETUP_TAG, toc_chapters
-from editions.student import CHECK_CALL, grade
+from editions.student import CHECK_CALL, grade, grade_one
 from xent.checks import exercises
 
 CHAPTERS = toc_chapters(ROOT)
@@ -28,10 +31,11 @@ NAMES = [Path(doc).name for doc in CHAPTERS]
 
 
 @pytest.fixture(scope="session")
-def edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def edition(tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> Path:
     """The student edition of the whole book, made with the README's documented command."""
     out = tmp_path_factory.mktemp("edition") / "course"
     cmd = [sys.executable, "-m", "editions.student", "--root", str(ROOT), "--out", str(out)]
+    cmd += ["--notebooks", str(built_site / "_sources")]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
@@ -61,6 +65,8 @@ def test_no_solution_survives(edition: Path, name: str) -> None:
     assert secrets, f"{name}: the instructor notebook has no solutions at all"
     text = "\n".join(cell.source for cell in student.cells)
     assert "{solution" not in text, f"{name}: a solution directive survives"
+    prose = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+    assert not myst_leftovers(prose), f"{name}: MyST syntax: {myst_leftovers(prose)[:5]}"
     leaked = sorted(secrets & {line.strip() for line in text.splitlines()})
     assert not leaked, f"{name}: solution text survives in the student notebook: {leaked[:3]}"
     assert all(not cell.get("outputs") for cell in student.cells if cell.cell_type == "code")
@@ -132,6 +138,83 @@ def test_reference_gets_full_marks_and_wrong_answers_do_not(edition: Path, tmp_p
         assert ref.max_autograded > 0, f"{name}: nbgrader found no autograded test cell"
         assert ref.autograded == ref.max_autograded, f"{name}: the reference scores {ref}"
         assert bad.autograded == 0, f"{name}: wrong answers still score {bad}"
+
+
+def _state(course: Path) -> dict[str, bytes]:
+    """Every file of the course folder but the gradebook, with its bytes; and the grades."""
+    from nbgrader.api import Gradebook
+
+    files = {
+        str(p.relative_to(course)): p.read_bytes()
+        for p in sorted(course.rglob("*"))
+        if p.is_file() and p.name != "gradebook.db"
+    }
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        grades = [
+            (sub.student.id, sub.assignment.name, sub.score)
+            for assignment in gradebook.assignments
+            for sub in gradebook.assignment_submissions(assignment.name)
+        ]
+    files["grades"] = repr(sorted(grades)).encode()
+    return files
+
+
+def test_bad_submissions_get_a_plain_sentence_and_change_nothing(
+    edition: Path, tmp_path: Path
+) -> None:
+    """Corrupt, misnamed and missing submissions: one sentence each, nothing left behind; the
+    same student's next submission and the next student's are graded correctly."""
+    course = tmp_path / "course"
+    shutil.copytree(edition, course)
+    name = "01_information"  # the quickest chapter to grade
+    reference = edition / "source" / name / f"{name}.ipynb"
+    good = grade_one(course, "ann", reference)
+    assert not good.problem and good.autograded == good.max_autograded > 0, good
+    before = _state(course)
+
+    corrupt = tmp_path / "corrupt" / f"{name}.ipynb"
+    corrupt.parent.mkdir()
+    corrupt.write_text('{"cells": [', encoding="utf-8")
+    misnamed = tmp_path / "student05.ipynb"
+    shutil.copyfile(reference, misnamed)
+    cases = {
+        "corrupt": (corrupt, "is not a Jupyter notebook"),
+        "misnamed": (misnamed, "is not named after a chapter"),
+        "missing": (tmp_path / "nowhere" / f"{name}.ipynb", "there is no such file"),
+    }
+    for case, (path, message) in cases.items():
+        cmd = [sys.executable, "-m", "editions.student", "--out", str(course)]
+        cmd += ["--grade", str(path), "--student", "bob"]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
+        out = result.stdout + result.stderr
+        assert result.returncode == 1 and message in out, f"{case}: {out}"
+        assert "Traceback" not in out and len(out.strip().splitlines()) == 1, f"{case}: {out}"
+        assert _state(course) == before, f"{case}: the course folder changed"
+    assert (
+        "Score: 0 /"
+        in subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "editions.student",
+                "--out",
+                str(course),
+                "--grade",
+                str(corrupt),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        ).stdout
+    ), "a corrupt notebook of a chapter scores 0"
+    assert "01_information.ipynb" in grade_one(course, "bob", misnamed).problem
+    assert not (course / "submitted" / "bob").exists(), "a bad submission left a folder behind"
+
+    # The same student's next submission, and the next student's, grade as if nothing happened.
+    again = grade_one(course, "bob", reference)
+    other = grade_one(course, "cat", reference)
+    assert again == other == good, (again, other, good)
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)

@@ -121,7 +121,8 @@ def _demo(kind: str, controls: str, figure: str, script: str, data: dict, two: b
     html = (
         f'<div id="{{id}}" class="xent-demo"><style>{_STYLE}</style>'
         f'<div class="ctl{" two" if two else ""}">{controls}</div>{figure}'
-        '<p class="readout" aria-live="polite"></p></div>'
+        # Shown until the script runs: a notebook saved with its outputs (untrusted) never runs it.
+        '<p class="readout" aria-live="polite">Run this cell to start the demo.</p></div>'
     ).replace("{id}", uid)
     return f"{html}<script>{head}{_JS_LIB}{script}{_JS_TAIL}</script>"
 

@@ -27,6 +27,11 @@ def _surprisal_readout(p: float) -> str:
     return f"<b>p = {p:.3f}</b>: surprisal = {bits:.3f} bits = {nats:.3f} nats"
 
 
+def _plot_layout() -> widgets.Layout:
+    """The chart's width: at most 36em (about 580 px), so sliders and chart fit one screen."""
+    return widgets.Layout(width="100%", max_width="36em", height="auto")
+
+
 def _png(fig: Figure) -> bytes:
     """Render a figure to PNG bytes and close it (an Image widget needs no kernel-side backend)."""
     buffer = io.BytesIO()
@@ -69,7 +74,7 @@ def surprisal_explorer(p: float = 0.25) -> widgets.VBox:
         layout=widgets.Layout(width="28em"),
     )
     readout = widgets.HTML(_surprisal_readout(p))
-    plot = widgets.Image(format="png")
+    plot = widgets.Image(format="png", layout=_plot_layout())
     grid = np.linspace(0.001, 1.0, 500)
 
     def redraw(value: float) -> None:
@@ -151,7 +156,7 @@ def entropy_explorer(p: ArrayLike = (0.1, 0.1, 0.1, 0.7)) -> widgets.VBox:
     k = len(start)
     sliders = _weight_sliders(start, "w")
     readout = widgets.HTML()
-    plot = widgets.Image(format="png")
+    plot = widgets.Image(format="png", layout=_plot_layout())
 
     def redraw(_change: object = None) -> None:
         probs = _normalised(sliders)
@@ -213,7 +218,7 @@ def kl_explorer(
     k = len(p_start)
     p_sliders, q_sliders = _weight_sliders(p_start, "p"), _weight_sliders(q_start, "q")
     readout = widgets.HTML()
-    plot = widgets.Image(format="png")
+    plot = widgets.Image(format="png", layout=_plot_layout())
 
     def redraw(_change: object = None) -> None:
         pp, qq = _normalised(p_sliders), _normalised(q_sliders)
@@ -320,7 +325,7 @@ def slowdown_explorer(
         description="cost",
     )
     readout = widgets.HTML()
-    plot = widgets.Image(format="png")
+    plot = widgets.Image(format="png", layout=_plot_layout())
 
     def redraw(_change: object = None) -> None:
         chosen = cost_buttons.value

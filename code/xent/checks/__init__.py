@@ -38,6 +38,10 @@ __all__ = [
 class CheckFailed(AssertionError):
     """An answer is not right yet; the message says what is off, not what the answer is."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython and Jupyter show: the hint alone, without a traceback into xent."""
+        return [f"CheckFailed: {self}"]
+
 
 @dataclass(frozen=True)
 class Exercise:

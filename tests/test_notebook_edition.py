@@ -1,0 +1,218 @@
+"""The notebook edition: each chapter's .ipynb reads as the website does, in plain Jupyter Markdown.
+
+The book's build writes it (editions.notebooks) from the same doctree and the same execution as
+the website: no MyST syntax may survive, every display equation is a ``$$`` block with the
+page's number, every glued number, reference and caption the page shows is in the notebook's
+prose, code cells are the executed ones with their outputs, and solutions are folded.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOT
+from editions.markdown import myst_leftovers
+from editions.notebooks import CHECK_CALL, KERNELSPEC, SETUP_TAG, toc_chapters
+
+CHAPTERS = toc_chapters(ROOT)
+
+
+def _notebook(built_site: Path, doc: str) -> nbformat.NotebookNode:
+    nb = nbformat.read(built_site / "_sources" / f"{doc}.ipynb", as_version=4)
+    nbformat.validate(nb)
+    return nb
+
+
+def _prose(nb: nbformat.NotebookNode) -> str:
+    return "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def _page(built_site: Path, doc: str) -> BeautifulSoup:
+    html = (built_site / f"{doc}.html").read_text(encoding="utf-8")
+    return BeautifulSoup(html, "html.parser").find("article") or BeautifulSoup(html, "html.parser")
+
+
+def _outside_outputs(tags: list) -> list:
+    return [t for t in tags if not t.find_parent(class_="cell_output")]
+
+
+def test_myst_leftovers_are_recognised() -> None:
+    """The detector itself: each kind of MyST syntax the issue lists is caught."""
+    samples = [
+        "see {numref}`fig-x`",
+        "```{math}",
+        ":::{admonition} Objectives",
+        "(chapter-x)=",
+        ":label: eq-x",
+        ":class: tip",
+    ]
+    for sample in samples:
+        assert myst_leftovers(sample), sample
+    assert not myst_leftovers("Fig. 5.1 and $$a \\tag{5.1}$$ and `code` and {1, 2}")
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_no_myst_syntax_survives(built_site: Path, doc: str) -> None:
+    nb = _notebook(built_site, doc)
+    leftovers = myst_leftovers(_prose(nb))
+    assert not leftovers, f"{doc}: MyST syntax in the notebook: {leftovers[:10]}"
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_equations_numbers_and_references_match_the_page(built_site: Path, doc: str) -> None:
+    page, prose = _page(built_site, doc), _prose(_notebook(built_site, doc))
+    displays = _outside_outputs(page.select("div.math"))
+    blocks = re.findall(r"^>? ?\$\$\n(.*?)\n>? ?\$\$$", prose, re.MULTILINE | re.DOTALL)
+    assert len(blocks) == len(displays), f"{doc}: {len(displays)} equations, {len(blocks)} $$"
+    for eqno in page.select("span.eqno"):
+        number = re.search(r"\(([\d.]+)\)", eqno.get_text())[1]
+        assert f"\\tag{{{number}}}" in prose, f"{doc}: equation ({number}) is not numbered"
+    glued = [span.get_text() for span in _outside_outputs(page.select("span.pasted-text"))]
+    assert glued, f"{doc}: the page shows no glued number"
+    missing = [value for value in glued if value not in prose]
+    assert not missing, f"{doc}: glued values missing from the notebook: {missing[:5]}"
+    for ref in page.select("span.std-numref, span.std-ref"):
+        text = ref.get_text(" ", strip=True)
+        assert _escaped(text) in prose or text in prose, f"{doc}: reference {text!r} missing"
+    for term in page.select("a.reference span.std-term"):
+        href = term.find_parent("a")["href"]
+        assert href.split("#")[1] in prose, f"{doc}: term {term.get_text()!r} not linked"
+
+
+def _escaped(text: str) -> str:
+    return re.sub(r"([\\`*$<\[\]])", r"\\\1", text)
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_figures_captions_citations_and_solutions(built_site: Path, doc: str) -> None:
+    page, nb = _page(built_site, doc), _notebook(built_site, doc)
+    cells = nb.cells
+    for figure in page.select("figure"):
+        number = figure.select_one("span.caption-number")
+        if number is None:
+            continue
+        label = number.get_text(strip=True).rstrip(".").strip()  # "Fig. 5.1"
+        at = [i for i, c in enumerate(cells) if c.source.startswith(f"**{label}**")]
+        assert at, f"{doc}: no caption cell for {label}"
+        drawn = cells[at[0] - 1]
+        assert drawn.cell_type == "code", f"{doc}: {label}'s caption follows no code cell"
+        assert any("image/png" in o.get("data", {}) for o in drawn.outputs), f"{doc}: {label}"
+    cited = page.select("span.bibtex-citation, .bibtex-citation")
+    if cited:
+        assert cells[-1].source.startswith("## References"), f"{doc}: no references cell"
+        for ref in {" ".join(a.get_text().split()) for c in cited for a in c.find_all("a")}:
+            who, _, year = ref.rpartition(", ")
+            assert f"{who} ({year})" in _prose(nb), f"{doc}: citation {ref!r} not as 'Who (year)'"
+    solutions = [c for c in cells if "solution" in c.metadata.get("tags", [])]
+    assert solutions, f"{doc}: no solution found"
+    for cell in solutions:
+        if cell.cell_type == "markdown":
+            assert cell.source.startswith("<details>") and cell.source.endswith("</details>")
+        else:
+            assert cell.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
+    exercises = re.findall(r"^#+ Exercise (\d+\.\d+)", _prose(nb), re.MULTILINE)
+    summaries = re.findall(r"<summary>Solution to Exercise (\d+\.\d+)</summary>", _prose(nb))
+    assert exercises and set(summaries) <= set(exercises), f"{doc}: {exercises} / {summaries}"
+    for cell in cells:
+        if cell.cell_type == "code" and CHECK_CALL.search(cell.source):
+            assert not cell.outputs, f"{doc}: a check cell announces its result before any try"
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_code_cells_are_the_builds_executed_cells(built_site: Path, doc: str) -> None:
+    """Same cells, same outputs as the website's execution; no extra (literalinclude) cells."""
+    nb = _notebook(built_site, doc)
+    executed = nbformat.read(built_site.parent / "jupyter_execute" / f"{doc}.ipynb", as_version=4)
+    assert SETUP_TAG in nb.cells[0].metadata.get("tags", []), f"{doc}: install cell not first"
+    mine = [c for c in nb.cells[1:] if c.cell_type == "code"]
+    theirs = [c for c in executed.cells if c.cell_type == "code"]
+    solution = "# Solution to Exercise "  # the line a collapsed solution cell shows
+    assert [
+        c.source.split("\n", 1)[-1] if c.source.startswith(solution) else c.source for c in mine
+    ] == [c.source for c in theirs]
+    for a, b in zip(mine, theirs, strict=True):
+        if not CHECK_CALL.search(a.source):
+            assert a.outputs == b.outputs, f"{doc}: outputs of {a.source[:40]!r} differ"
+        tags = a.metadata.get("tags", [])
+        if "hide-input" in tags:
+            assert a.metadata["jupyter"]["source_hidden"] is True
+    assert nb.metadata["kernelspec"] == KERNELSPEC
+
+
+def test_kernelspec_is_ipykernels_own() -> None:
+    """JupyterLab marks a notebook changed when its kernelspec differs from the kernel's."""
+    from ipykernel.kernelspec import get_kernel_dict
+
+    assert get_kernel_dict()["display_name"] == KERNELSPEC["display_name"]
+
+
+def test_a_failed_check_shows_its_hint_without_a_traceback() -> None:
+    """IPython shows ``_render_traceback_``'s lines instead of a traceback into xent.checks."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from xent.checks import CheckFailed, check
+
+    with pytest.raises(CheckFailed) as info:
+        check("ex-info-units", p=0.3, bits=1.0)
+    lines = info.value._render_traceback_()
+    assert lines == [f"CheckFailed: {info.value}"] and "Traceback" not in lines[0]
+    shell = InteractiveShell.instance()
+    result = shell.run_cell(
+        "from xent.checks import check\ncheck('ex-info-units', p=0.3, bits=1.0)"
+    )
+    assert isinstance(result.error_in_exec, CheckFailed)
+
+
+@pytest.mark.parametrize("name", ["editions.markdown", "editions.notebooks", "editions.student"])
+def test_edition_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(
+        importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE
+    )
+    assert tried and not failures
+
+
+def test_converter_handles_what_future_chapters_may_use() -> None:
+    """Tables, notes, definition lists, block quotes and pictures: plain Jupyter Markdown."""
+    from docutils.core import publish_doctree
+
+    from editions.markdown import Converter
+
+    source = """Title
+=====
+
+.. note:: Mind the *units*: $ signs and * stars stay text.
+
+.. table:: Two losses
+
+   ========  =====
+   loss      value
+   ========  =====
+   MSE       0.5
+   CE        0.7
+   ========  =====
+
+term
+   Its definition.
+
+   A quoted paragraph.
+
+.. image:: pics/a.png
+   :alt: A picture
+"""
+    converter = Converter("chapters/x", {}, "https://site.org/", {"chapters/pics/a.png": "a.png"})
+    cells = converter.cells(publish_doctree(source))
+    text = "\n\n".join(c.source for c in cells)
+    assert not converter.unknown, converter.unknown
+    assert "> **Note**\n>\n> Mind the *units*: \\$ signs and \\* stars stay text." in text
+    assert "| loss | value |\n|---|---|\n| MSE | 0.5 |\n| CE | 0.7 |" in text
+    assert "**term**\n\n> Its definition." in text
+    assert "![A picture](https://site.org/" in text
+    assert not myst_leftovers(text)
