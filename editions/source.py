@@ -10,10 +10,10 @@ though, and the reader came for the logic. This extension adds one flag to ``lit
     ```
 
 With ``:no-docstring:`` the docstring is cut out of the included text (found with ``ast``, so
-it cannot drift from the file), its first line is kept as a one-line summary when it is one,
-and a line under the code links to the full docstring in the API appendix
-(``xent.info.surprisal``, documented there by autodoc). The link is an ordinary Python-domain
-cross-reference, so a strict build (``-n``) fails if the appendix does not document it.
+it cannot drift from the file), and a line under the code links to the full docstring in the
+API appendix (``xent.info.surprisal``, documented there by autodoc). The link is an ordinary
+Python-domain cross-reference, so a strict build (``-n``) fails if the appendix does not
+document it.
 """
 
 from __future__ import annotations
@@ -33,11 +33,9 @@ from sphinx.directives.code import LiteralInclude
 def strip_docstring(source: str) -> str:
     """Return ``source`` (one function or class) without its docstring.
 
-    A docstring whose first line is a complete sentence (``\"\"\"Summary.`` followed by more
-    lines) is replaced by that line alone, closed on the same line; any other docstring is
-    dropped. Everything else, comments and blank lines included, is kept as it is.
+    The docstring is found with ``ast``, so the lines cut are exactly the string literal that
+    opens the body; everything else, comments and blank lines included, is kept as it is.
     """
-    lines = source.splitlines(keepends=True)
     tree = ast.parse(textwrap.dedent(source))
     if not tree.body or not isinstance(
         tree.body[0], ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -51,15 +49,11 @@ def strip_docstring(source: str) -> str:
         and isinstance(first.value.value, str)
     ):
         return source
+    if len(body) == 1:  # a docstring-only body: keep it, or the code would not be valid Python
+        return source
+    lines = source.splitlines(keepends=True)
     start, end = first.lineno - 1, first.end_lineno or first.lineno  # 0-based, end exclusive
-    opening = lines[start]
-    indent = opening[: len(opening) - len(opening.lstrip())]
-    summary = first.value.value.strip().splitlines()[0] if first.value.value.strip() else ""
-    quote = opening.strip()[:3]
-    kept: list[str] = []
-    if summary and quote in ('"""', "'''") and end - start > 1 and summary in opening:
-        kept = [f"{indent}{quote}{summary}{quote}\n"]
-    return "".join(lines[:start] + kept + lines[end:])
+    return "".join(lines[:start] + lines[end:])
 
 
 def api_target(filename: str, pyobject: str) -> str | None:
