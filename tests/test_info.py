@@ -238,3 +238,88 @@ def test_bad_base_raises(base) -> None:
     ):
         with pytest.raises(ValueError, match="base"):
             call()
+
+
+# ---------------------------------------------------------------- conditional entropy, MI
+
+
+def conditional_entropy_by_definition(joint: np.ndarray, base: float) -> float:
+    """H(Y|X) = sum_x p(x) H(Y | X = x), each row's entropy written out with scipy."""
+    total = 0.0
+    for row in joint:
+        p_x = row.sum()
+        if p_x > 0:
+            total += p_x * scipy.stats.entropy(row / p_x, base=base)
+    return total
+
+
+def mutual_information_by_definition(joint: np.ndarray, base: float) -> float:
+    """I(X;Y) = sum p(x,y) log(p(x,y) / (p(x) p(y))), the KL divergence from independence.
+
+    Written with logarithms (p(x) p(y) itself can underflow for tiny entries).
+    """
+    p_x, p_y = joint.sum(axis=1), joint.sum(axis=0)
+    total = 0.0
+    for (i, j), p_xy in np.ndenumerate(joint):
+        if p_xy > 0:
+            total += p_xy * (math.log(p_xy) - math.log(p_x[i]) - math.log(p_y[j]))
+    return total / math.log(base)
+
+
+@st.composite
+def joints(draw):
+    rows, cols = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    return draw(distributions(k=rows * cols)).reshape(rows, cols)
+
+
+def test_conditional_entropy_and_mutual_information_known_values() -> None:
+    copy = [[0.5, 0.0], [0.0, 0.5]]  # Y = X
+    independent = np.outer([0.3, 0.7], [0.2, 0.8])
+    assert info.conditional_entropy(copy) == 0.0
+    assert info.mutual_information(copy) == pytest.approx(1.0)
+    assert info.conditional_entropy(independent) == pytest.approx(info.entropy([0.2, 0.8]))
+    assert info.mutual_information(independent) == pytest.approx(0.0, abs=1e-12)
+    # A row that never occurs contributes nothing.
+    assert info.conditional_entropy([[0.5, 0.5], [0.0, 0.0]]) == pytest.approx(1.0)
+    assert isinstance(info.conditional_entropy(copy, base=math.e), float)
+
+
+@given(joints(), st.sampled_from([2, math.e, 10]))
+def test_conditional_entropy_and_mutual_information_match_their_definitions(joint, base) -> None:
+    h_cond = info.conditional_entropy(joint, base)
+    mi = info.mutual_information(joint, base)
+    assert h_cond == pytest.approx(conditional_entropy_by_definition(joint, base), abs=1e-9)
+    assert mi == pytest.approx(max(mutual_information_by_definition(joint, base), 0.0), abs=1e-9)
+    # The chain rule H(X, Y) = H(X) + H(Y|X), and 0 <= I <= min(H(X), H(Y)).
+    h_joint = info.entropy(joint.ravel(), base)
+    assert h_joint == pytest.approx(info.entropy(joint.sum(axis=1), base) + h_cond, abs=1e-9)
+    assert (
+        0.0
+        <= mi
+        <= min(info.entropy(joint.sum(axis=0), base), info.entropy(joint.sum(axis=1), base)) + 1e-9
+    )
+    assert not math.isnan(h_cond) and not math.isnan(mi)
+
+
+BAD_JOINTS = {
+    "negative entry": ([[0.6, -0.1], [0.25, 0.25]], "negative"),
+    "total off 1": ([[0.3, 0.3], [0.3, 0.3]], "sum to 1"),
+    "one-dimensional": ([0.5, 0.5], "two-dimensional"),
+    "three-dimensional": (np.full((2, 2, 2), 0.125), "two-dimensional"),
+    "NaN": ([[0.5, float("nan")], [0.25, 0.25]], "NaN"),
+    "infinite": ([[float("inf"), 0.0], [0.0, 0.0]], "infinite"),
+    "empty": (np.zeros((0, 3)), "no cells"),
+}
+
+
+@pytest.mark.parametrize("bad,message", BAD_JOINTS.values(), ids=BAD_JOINTS.keys())
+@pytest.mark.parametrize("fn", [info.conditional_entropy, info.mutual_information])
+def test_bad_joint_raises(fn, bad, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        fn(bad)
+
+
+def test_bad_base_raises_for_joint_tables() -> None:
+    for fn in (info.conditional_entropy, info.mutual_information):
+        with pytest.raises(ValueError, match="base"):
+            fn([[1.0]], base=1)

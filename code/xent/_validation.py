@@ -75,6 +75,29 @@ def check_distribution(x: ArrayLike, name: str = "p") -> NDArray[np.floating]:
     return arr
 
 
+def check_joint(x: ArrayLike, name: str = "joint") -> NDArray[np.floating]:
+    """Return ``x`` as a two-dimensional joint distribution ``p(x, y)`` (all entries sum to 1)."""
+    arr = as_float_array(x, name)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be a two-dimensional table joint[x, y] = p(x, y); got an array "
+            f"with {arr.ndim} dimension(s) and shape {arr.shape}"
+        )
+    if arr.size == 0:
+        raise ValueError(f"{name} has no cells; a joint distribution needs at least one")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains an infinite entry; probabilities lie in [0, 1]")
+    if (arr < 0).any():
+        raise ValueError(f"{name} has a negative entry ({arr.min():g}); probabilities are >= 0")
+    total = float(arr.sum(dtype=np.float64))
+    if abs(total - 1.0) > SUM_ATOL + arr.size * np.finfo(arr.dtype).eps:
+        raise ValueError(
+            f"the entries of {name} must sum to 1 (it is one distribution over all pairs "
+            f"(x, y)), but they sum to {total:.6g}; divide by the total to normalise it"
+        )
+    return arr
+
+
 def check_same_outcomes(
     p: NDArray[np.floating], q: NDArray[np.floating], names: tuple[str, str] = ("p", "q")
 ) -> None:

@@ -11,9 +11,23 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import check_base, check_distribution, check_probabilities, check_same_outcomes
+from ._validation import (
+    check_base,
+    check_distribution,
+    check_joint,
+    check_probabilities,
+    check_same_outcomes,
+)
 
-__all__ = ["binary_entropy", "cross_entropy", "entropy", "kl_divergence", "surprisal"]
+__all__ = [
+    "binary_entropy",
+    "conditional_entropy",
+    "cross_entropy",
+    "entropy",
+    "kl_divergence",
+    "mutual_information",
+    "surprisal",
+]
 
 
 def _log(x: NDArray[np.floating], base: float) -> NDArray[np.floating]:
@@ -212,3 +226,85 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, base: float = 2) -> float | NDArra
     terms = pp * (_log(np.where(seen, pp, 1.0), b) - _log(np.where(seen, qq, 1.0), b))
     # Rounding can leave a tiny negative total for p == q; the true value is >= 0.
     return _scalar_or_array(np.maximum(terms.sum(axis=-1), 0.0))
+
+
+def conditional_entropy(joint: ArrayLike, base: float = 2) -> float:
+    """Conditional entropy ``H(Y | X) = -sum_{x,y} p(x, y) log p(y | x)`` of a joint table.
+
+    The average surprise left in ``Y`` once ``X`` is known: the entropy of each row's
+    distribution ``p(y | x)``, weighted by how often that row ``x`` occurs. It is the smallest
+    average cross-entropy that any classifier predicting ``Y`` from ``X`` can reach on data
+    drawn from ``joint``.
+
+    Parameters
+    ----------
+    joint : array_like
+        A two-dimensional table ``joint[x, y] = p(x, y)``: rows are the values of ``X``
+        (the input), columns the values of ``Y`` (the label); entries >= 0 summing to 1.
+    base : float, default 2
+        Base of the logarithm: 2 gives bits, ``math.e`` gives nats.
+
+    Returns
+    -------
+    float
+        ``H(Y | X)``, between 0 (``Y`` is a function of ``X``) and ``H(Y)`` (independent).
+        A row of zeros (a value of ``X`` that never occurs) contributes nothing.
+
+    Raises
+    ------
+    ValueError
+        If ``joint`` is not two-dimensional, has a negative entry, NaN or an infinite entry,
+        or does not sum to 1; or if the base is invalid.
+
+    Examples
+    --------
+    >>> conditional_entropy([[0.5, 0.0], [0.0, 0.5]])  # Y = X: nothing left to guess
+    0.0
+    >>> conditional_entropy([[0.25, 0.25], [0.25, 0.25]])  # Y independent of X
+    1.0
+    """
+    b = check_base(base)
+    table = check_joint(joint, "joint")
+    p_x = table.sum(axis=1, keepdims=True)
+    seen = table > 0  # 0 log 0 = 0; a seen cell has p(x) >= p(x, y) > 0
+    p_y_given_x = np.where(seen, table / np.where(p_x > 0, p_x, 1.0), 1.0)
+    return float(-(table * _log(p_y_given_x, b)).sum() + 0.0)
+
+
+def mutual_information(joint: ArrayLike, base: float = 2) -> float:
+    """Mutual information ``I(X; Y) = H(Y) - H(Y | X)`` of a joint table.
+
+    How much knowing ``X`` lowers the average surprise about ``Y`` (and, symmetrically, the
+    other way round). It equals ``D(p(x, y) || p(x) p(y))``, so it is never negative and is 0
+    exactly when ``X`` and ``Y`` are independent.
+
+    Parameters
+    ----------
+    joint : array_like
+        A two-dimensional table ``joint[x, y] = p(x, y)``; entries >= 0 summing to 1.
+    base : float, default 2
+        Base of the logarithm: 2 gives bits, ``math.e`` gives nats.
+
+    Returns
+    -------
+    float
+        ``I(X; Y)``, between 0 and ``min(H(X), H(Y))``.
+
+    Raises
+    ------
+    ValueError
+        If ``joint`` is not two-dimensional, has a negative entry, NaN or an infinite entry,
+        or does not sum to 1; or if the base is invalid.
+
+    Examples
+    --------
+    >>> mutual_information([[0.5, 0.0], [0.0, 0.5]])  # knowing X tells Y: one bit
+    1.0
+    >>> mutual_information([[0.25, 0.25], [0.25, 0.25]])
+    0.0
+    """
+    b = check_base(base)
+    table = check_joint(joint, "joint")
+    h_y = entropy(table.sum(axis=0), base=b)
+    # Rounding can leave a tiny negative difference for independent X and Y; the truth is >= 0.
+    return max(h_y - conditional_entropy(table, base=b), 0.0)

@@ -21,6 +21,12 @@ _COUNTS = np.bincount(_SMALL, minlength=_K)
 _LOSS_ADD_ONE = mle.average_cross_entropy((_COUNTS + 1) / (len(_SMALL) + _K), _HELDOUT)
 _LOSS_GD_300 = float(mle.fit_categorical(_SMALL, _K, steps=300, heldout=_HELDOUT).heldout_loss[-1])
 
+_P_DATA = mle.empirical_distribution(_TRAIN, _K)
+_HESSIAN = np.diag(_P_DATA) - np.outer(_P_DATA, _P_DATA)
+_LAM_MAX = float(np.linalg.eigvalsh(_HESSIAN).max())
+_LAM_MAX_UNIFORM = 1 / _K  # the curvature at the uniform start, not at the minimum
+_LAM_MAX_TRUE = float(np.linalg.eigvalsh(np.diag(_P_TRUE) - np.outer(_P_TRUE, _P_TRUE)).max())
+
 _NLL_FAIR = -mle.log_likelihood(np.full(_K, 1 / _K), _TRAIN) / len(_TRAIN)
 _NLL_TRUE = -mle.log_likelihood(_P_TRUE, _TRAIN) / len(_TRAIN)
 
@@ -86,3 +92,29 @@ def _mle_identity(nll_fair, nll_true):
         elif matches(value, -target):
             hint = "A log-likelihood is negative; the loss is *minus* its average."
         expect_close(name, value, target, hint=hint)
+
+
+@register(
+    "ex-mle-lr",
+    correct={"lam_max": _LAM_MAX},
+    wrong=[
+        {"lam_max": _LAM_MAX_UNIFORM},  # Hessian at the uniform start
+        {"lam_max": _LAM_MAX_TRUE},  # Hessian at the true distribution
+        {"lam_max": 2 / _LAM_MAX},  # the limit on the rate, not the eigenvalue
+        {"lam_max": float(np.diag(_HESSIAN).max())},  # largest diagonal entry, not eigenvalue
+    ],
+)
+def _mle_lr(lam_max):
+    hint = (
+        "Build diag(q) - outer(q, q) with q = p_data, the empirical distribution of the 40 "
+        "training throws, and take its largest eigenvalue (`np.linalg.eigvalsh`)."
+    )
+    if matches(lam_max, _LAM_MAX_UNIFORM):
+        hint = "That is the curvature at the uniform start; evaluate the Hessian at q = p_data."
+    elif matches(lam_max, _LAM_MAX_TRUE):
+        hint = "That uses the true distribution; the minimum of the training loss is at p_data."
+    elif matches(lam_max, 2 / _LAM_MAX):
+        hint = "That is the largest stable learning rate, 2 / lambda_max; store lambda_max itself."
+    elif matches(lam_max, float(np.diag(_HESSIAN).max())):
+        hint = "That is the largest diagonal entry; the question asks for the largest eigenvalue."
+    expect_close("lam_max", lam_max, _LAM_MAX, hint=hint)
