@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 
 __all__ = ["CodeCell", "Converter", "MarkdownCell", "myst_leftovers"]
 
@@ -287,8 +288,13 @@ class Converter:
             return self.admonition(node, level)
         if isinstance(node, (nodes.container, nodes.compound, nodes.topic, nodes.sidebar)):
             return self.blocks(node, level)
+        if isinstance(node, nodes.footnote):
+            # "[1] text", as its reference "[1]" reads in the prose (CommonMark has no footnotes).
+            label = node.next_node(nodes.label)
+            body = " ".join(self.children(p) for p in node.findall(nodes.paragraph))
+            return [_escape(f"[{label.astext() if label else ''}]") + " " + body]
         if isinstance(node, nodes.Element) and node.children:
-            if not isinstance(node, (nodes.glossary, nodes.footnote, nodes.citation)):
+            if not isinstance(node, (addnodes.glossary, nodes.footnote, nodes.citation)):
                 self.unknown.add(name)
             return (
                 self.blocks(node, level)
