@@ -18,6 +18,15 @@ Loaded by _config.yml (``sphinx: local_extensions``). It does three things:
   the same icons from the bundled web fonts. The script tag is dropped from every page, which
   halves what a page without math weighs; the icons look the same.
 
+* **Every screen.** ``static/xent-site.css`` (added to every page) keeps the site inside a
+  390 px phone: display equations, tables, code and outputs scroll inside their own box (with a
+  shadow where more is hidden), long inline code and headings wrap, figures keep their
+  proportions and are inverted rather than dimmed in dark mode, and the previous/next links
+  stack. The theme pair pinned in requirements.txt (sphinx-book-theme 1.1.4 with
+  pydata-sphinx-theme 0.15.4) is the latest whose chapter-list button works on a phone and
+  collapses the sidebar on a desktop (0.16 turned it into a pop-up; 0.17's second header
+  leaves the phone button dead).
+
 It also sets the theme's ``default_mode`` (a template variable) to ``auto`` (light or dark
 as the reader's system says): left empty, pydata-sphinx-theme logs "Got invalid theme mode"
 on a reader's first visit.
@@ -100,10 +109,16 @@ def drop_thebe_config(app: Sphinx, doctree: nodes.document, docname: str) -> Non
             node.parent.remove(node)
 
 
-#: The theme's script tag for Font Awesome's SVG icons (its CSS web-font icons stay).
+#: The theme's script tag for Font Awesome's SVG icons (its CSS web-font icons stay):
+#: ``scripts/fontawesome.js`` in pydata-sphinx-theme 0.16+, ``vendor/.../all.min.js`` before.
 FONTAWESOME_SCRIPT = re.compile(
-    r'\s*<script[^>]*src="[^"]*_static/scripts/fontawesome\.js[^"]*"[^>]*></script>'
+    r'\s*<script[^>]*src="[^"]*_static/(?:scripts/fontawesome\.js|vendor/fontawesome/[^"]*'
+    r'/js/all\.min\.js)[^"]*"[^>]*></script>'
 )
+
+#: The site's own stylesheet, in ``editions/static``.
+STATIC = Path(__file__).with_name("static")
+STYLESHEET = "xent-site.css"
 
 
 def drop_fontawesome_script(app: Sphinx, exception: Exception | None) -> None:
@@ -128,8 +143,15 @@ def default_theme_mode(
     context.setdefault("default_mode", "auto")
 
 
+def add_static(app: Sphinx) -> None:
+    """Serve ``editions/static`` with the site and load its stylesheet on every page."""
+    app.config.html_static_path.append(str(STATIC))
+    app.add_css_file(STYLESHEET)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.config.mathjax_path = MATHJAX_PATH
+    app.connect("builder-inited", add_static)
     app.connect("html-page-context", default_theme_mode)
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", drop_fontawesome_script)
