@@ -62,24 +62,33 @@ class FigureWarning(UserWarning):
 warnings.simplefilter("always", FigureWarning)
 
 
-def _inside(values: np.ndarray, limits: tuple[float, float]) -> np.ndarray:
-    """Which finite values lie strictly between the ``limits`` (in either order).
+def _hidden(ax: Axes, x: np.ndarray, y: np.ndarray, joined: bool = False) -> bool:
+    """True when (x, y) has finite data and none of it shows inside the axes' view.
 
-    A point on an edge does not count: a curve that only touches the frame (``-p log p``
-    drawn with the wrong sign meets ``ylim=(0, 0.6)`` at its two ends) shows nothing.
+    Points show when they lie in the view, edges included. For a ``joined`` line, a segment
+    shows when its extent overlaps the inside of the view: a curve that only touches the frame
+    (``-p log p`` drawn with the wrong sign meets ``ylim=(0, 0.6)`` at its two ends) does not.
     """
-    lo, hi = sorted(limits)
-    slack = 1e-9 * max(hi - lo, 1e-300)
-    return np.isfinite(values) & (values > lo + slack) & (values < hi - slack)
-
-
-def _hidden(ax: Axes, x: np.ndarray, y: np.ndarray) -> bool:
-    """True when (x, y) has finite points and none of them lies inside the axes' view."""
     x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
-    finite = np.isfinite(x) & np.isfinite(y)
-    if x.size == 0 or x.size != y.size or not finite.any():
+    if x.size == 0 or x.size != y.size:
         return False
-    shown = _inside(x, ax.get_xlim()) & _inside(y, ax.get_ylim())
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not finite.any():
+        return False
+    (x_lo, x_hi), (y_lo, y_hi) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+    if joined and finite.sum() > 1:
+        both = finite[:-1] & finite[1:]
+        x0, x1, y0, y1 = x[:-1][both], x[1:][both], y[:-1][both], y[1:][both]
+        shown = (
+            (np.maximum(x0, x1) > x_lo)
+            & (np.minimum(x0, x1) < x_hi)
+            & (np.maximum(y0, y1) > y_lo)
+            & (np.minimum(y0, y1) < y_hi)
+        )
+        if both.any():
+            return not shown.any()
+    xs, ys = x[finite], y[finite]
+    shown = (xs >= x_lo) & (xs <= x_hi) & (ys >= y_lo) & (ys <= y_hi)
     return not shown.any()
 
 
@@ -111,7 +120,7 @@ def figure_problems(fig: Figure) -> list[str]:
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots(figsize=(4, 3))
     >>> _ = ax.plot([0, 1], [-1, -2], label="negative")
-    >>> _ = ax.set_ylim(0, 1)
+    >>> _ = ax.set(xlim=(0, 1), ylim=(0, 1))
     >>> figure_problems(fig)
     ["axes 1: line 'negative' lies entirely outside the axes (x 0..1, y 0..1)"]
     >>> _ = ax.set_ylim(-3, 1)
@@ -130,7 +139,8 @@ def figure_problems(fig: Figure) -> list[str]:
         hidden = []
         for line in ax.lines:
             if line.get_visible() and line.get_transform() == ax.transData:
-                if _hidden(ax, line.get_xdata(orig=False), line.get_ydata(orig=False)):
+                joined = line.get_linestyle() not in ("None", "none", "", " ")
+                if _hidden(ax, line.get_xdata(orig=False), line.get_ydata(orig=False), joined):
                     hidden.append(_name(line, "line"))
         for collection in ax.collections:
             offsets = np.asarray(collection.get_offsets())
@@ -146,14 +156,16 @@ def figure_problems(fig: Figure) -> list[str]:
         for container in ax.containers:
             bars = [p for p in container if isinstance(p, Rectangle) and p.get_visible()]
             if bars:
-                x = np.array([b.get_x() + b.get_width() / 2 for b in bars])
-                y = np.array([b.get_y() + b.get_height() for b in bars])
-                # A bar shows if its top lies in view, or if it spans the whole view.
-                y_low = np.array([min(b.get_y(), b.get_y() + b.get_height()) for b in bars])
-                y_high = np.array([max(b.get_y(), b.get_y() + b.get_height()) for b in bars])
-                lo, hi = sorted(ax.get_ylim())
-                spans = _inside(x, ax.get_xlim()) & (y_low <= hi) & (y_high >= lo)
-                if not spans.any() and _hidden(ax, x, y):
+                (x_lo, x_hi), (y_lo, y_hi) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+                # A bar shows when its rectangle overlaps the inside of the view.
+                shown = [
+                    min(b.get_x(), b.get_x() + b.get_width()) < x_hi
+                    and max(b.get_x(), b.get_x() + b.get_width()) > x_lo
+                    and min(b.get_y(), b.get_y() + b.get_height()) < y_hi
+                    and max(b.get_y(), b.get_y() + b.get_height()) > y_lo
+                    for b in bars
+                ]
+                if not any(shown):
                     hidden.append(_name(container, "bars"))
         if hidden:
             x0, x1 = ax.get_xlim()
@@ -180,11 +192,12 @@ def check_figure(fig: Figure) -> None:
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots(figsize=(4, 3))
     >>> _ = ax.plot([0, 1], [5, 6])
-    >>> _ = ax.set_ylim(0, 1)
+    >>> _ = ax.set(xlim=(0, 1), ylim=(0, 1))
     >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
     ...     check_figure(fig)
     >>> [str(w.message) for w in caught]
-    ['axes 1: line lies entirely outside the axes (x 0..1, y 0..1)']
+    ['figure problem: axes 1: line lies entirely outside the axes (x 0..1, y 0..1)']
     >>> plt.close(fig)
     """
     for problem in figure_problems(fig):
