@@ -119,6 +119,9 @@ FONTAWESOME_SCRIPT = re.compile(
 #: The site's own stylesheet, in ``editions/static``.
 STATIC = Path(__file__).with_name("static")
 STYLESHEET = "xent-site.css"
+#: Search snippets from the chapter's text, and a ranking that puts chapters before the glossary.
+SEARCH_SCRIPT = "xent-search.js"
+SEARCH_SCORER = "xent-scorer.js"
 
 
 def drop_fontawesome_script(app: Sphinx, exception: Exception | None) -> None:
@@ -144,14 +147,36 @@ def default_theme_mode(
 
 
 def add_static(app: Sphinx) -> None:
-    """Serve ``editions/static`` with the site and load its stylesheet on every page."""
+    """Serve ``editions/static`` with the site; load its stylesheet and script on every page."""
     app.config.html_static_path.append(str(STATIC))
     app.add_css_file(STYLESHEET)
+    app.add_js_file(SEARCH_SCRIPT)
+    app.config.html_search_scorer = str(STATIC / SEARCH_SCORER)
+
+
+def mark_proofs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Set a proof's opening "Proof." in italics and give the proof a class for its end mark.
+
+    sphinx-proof writes "Proof. " as plain text at the start of the proof's first paragraph;
+    the site's stylesheet ends every ``xent-proof`` with a tombstone (∎).
+    """
+    for node in doctree.findall(nodes.admonition):
+        if set(node["classes"]) != {"proof"}:
+            continue  # a theorem, lemma, ... carries its own type as a second class
+        node["classes"].append("xent-proof")
+        para = next(iter(node.findall(nodes.paragraph)), None)
+        if para is None or not para.children or not isinstance(para[0], nodes.Text):
+            continue
+        text = para[0].astext()
+        if text.startswith("Proof. "):
+            para.replace(para[0], nodes.Text(text[len("Proof.") :]))
+            para.insert(0, nodes.emphasis("Proof.", "Proof."))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.config.mathjax_path = MATHJAX_PATH
     app.connect("builder-inited", add_static)
+    app.connect("doctree-resolved", mark_proofs)
     app.connect("html-page-context", default_theme_mode)
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", drop_fontawesome_script)

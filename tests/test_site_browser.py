@@ -507,3 +507,34 @@ def test_every_chapter_page_is_checked_on_a_phone() -> None:
     """The screens above cover every page of the book, so new chapters are checked too."""
     assert {doc for doc, _ in ON_SCREENS} == set(toc_files())
     assert SCREENS["phone"] == ({"width": 390, "height": 844}, 2)
+
+
+def test_search_ranks_chapters_first_with_snippets_of_their_text(
+    site: SiteServer, browser: Any
+) -> None:
+    """Searching "entropy": chapter 2 (titled by it) before the glossary, snippets from prose."""
+    context = browser.new_context()
+    try:
+        page = open_page(context, f"{site.url}search.html?q=entropy", Visit(url="search"))
+        results = page.locator("#search-results ul.search li")
+        results.first.wait_for(timeout=15_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#search-results li p.context')].length"
+            " >= document.querySelectorAll('#search-results li').length - 2",
+            timeout=15_000,
+        )
+        found = page.evaluate(
+            "() => [...document.querySelectorAll('#search-results ul.search li')].map(li => ["
+            "li.querySelector('a').getAttribute('href'),"
+            "(li.querySelector('p.context') || {textContent: ''}).textContent])"
+        )
+    finally:
+        context.close()
+    pages = [href.split("#")[0].split("?")[0] for href, _ in found]
+    assert pages[0].endswith("02_entropy.html"), f"first result: {pages[:3]}"
+    chrome = [
+        (p, s[:60])
+        for p, (_, s) in zip(pages, found, strict=True)
+        if re.search(r"\b(Binder|Colab|Repository|Open issue)\b", s[:80])
+    ]
+    assert not chrome, f"snippets of the page's buttons instead of its text: {chrome[:3]}"
