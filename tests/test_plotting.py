@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import matplotlib
 
@@ -112,3 +113,26 @@ def test_every_chapter_that_draws_uses_the_style() -> None:
         source = (ROOT / f"{doc}.md").read_text(encoding="utf-8")
         if re.search(r"\bplt\.(subplots|figure|plot)\(", source):
             assert "xent.plotting.use_style()" in source, f"{doc} draws without use_style()"
+
+
+def test_heavy_collections_must_be_rasterized(styled: None) -> None:
+    """Fig. 5.6's gouraud heat map drawn as vectors made a 20 MB SVG."""
+    grid = np.linspace(0, 1, 41)
+    w, b = np.meshgrid(grid, grid)
+    _, (left, right) = plt.subplots(1, 2, figsize=(6.4, 3))
+    left.pcolormesh(w, b, w * b, shading="gouraud")
+    right.scatter(np.linspace(0, 1, 2000), np.linspace(0, 1, 2000))
+    problems = drawn_problems()
+    assert len(problems) == 2 and all("rasterized=True" in p for p in problems)
+    plt.close("all")
+    _, ax = plt.subplots()
+    ax.pcolormesh(w, b, w * b, shading="gouraud", rasterized=True)
+    assert drawn_problems() == []
+
+
+def test_the_built_figures_are_light_vector_images(built_site: Path) -> None:
+    """The website's figures are SVG (sharp on any screen), none heavier than 200 KB."""
+    images = sorted((built_site / "_images").iterdir())
+    assert any(i.suffix == ".svg" for i in images), "the chapters' figures are not SVG"
+    heavy = [(i.name, i.stat().st_size) for i in images if i.stat().st_size > 200_000]
+    assert not heavy, f"figures too heavy for a phone: {heavy}"

@@ -439,8 +439,6 @@ def layouts(site: SiteServer, browser: Any) -> Iterator[Any]:
                 page = open_page(context, f"{site.url}{doc}.html", Visit(url=doc))
                 state = page.evaluate(LAYOUT_JS)
                 chapters = page.evaluate(TOGGLE_JS, [".primary-toggle", ".bd-sidebar-primary"])
-                if screen == "phone":  # on a desktop the contents are always shown
-                    page.reload(wait_until="load")
                 contents = page.evaluate(TOGGLE_JS, [".secondary-toggle", ".bd-sidebar-secondary"])
             finally:
                 context.close()

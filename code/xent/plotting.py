@@ -24,6 +24,7 @@ from matplotlib.patches import Rectangle
 
 __all__ = [
     "CYCLE",
+    "HEAVY",
     "MAX_WIDTH",
     "PALETTE",
     "FigureWarning",
@@ -52,6 +53,11 @@ CYCLE: Final[list[str]] = [
 #: The widest figure, in inches. Shrunk to a 390 px phone, its 10 pt text is still about 8 px
 #: tall; a figure with several panels arranges them in rows rather than going wider.
 MAX_WIDTH: Final[float] = 6.4
+
+
+#: More shapes than this in one collection (a heat map, a big scatter plot) must be rasterized:
+#: drawn as vectors they make an SVG of megabytes.
+HEAVY: Final[int] = 1000
 
 
 class FigureWarning(UserWarning):
@@ -102,7 +108,9 @@ def figure_problems(fig: Figure) -> list[str]:
 
     A plotted line, a bar chart or a scatter plot whose finite data points all fall outside the
     axes' x or y limits is invisible (a common slip: ``ylim=(0, 1)`` around a negative curve).
-    So is a figure wider than ``MAX_WIDTH`` inches, on a phone: its text shrinks to a few pixels.
+    So is a figure wider than ``MAX_WIDTH`` inches, on a phone: its text shrinks to a few pixels;
+    and a collection of more than ``HEAVY`` shapes not drawn ``rasterized`` (a heat map, a big
+    scatter plot), which makes an SVG of megabytes.
     Only data in data coordinates is checked (not ``axhline`` and the like).
 
     Parameters
@@ -143,6 +151,13 @@ def figure_problems(fig: Figure) -> list[str]:
                 if _hidden(ax, line.get_xdata(orig=False), line.get_ydata(orig=False), joined):
                     hidden.append(_name(line, "line"))
         for collection in ax.collections:
+            shapes = max(len(collection.get_paths()), len(collection.get_offsets()))
+            if shapes > HEAVY and not collection.get_rasterized():
+                problems.append(
+                    f"axes {number}: {_name(collection, type(collection).__name__)} has "
+                    f"{shapes} shapes: as SVG it would weigh megabytes; "
+                    "draw it with rasterized=True"
+                )
             offsets = np.asarray(collection.get_offsets())
             if (
                 isinstance(collection, Collection)
