@@ -536,3 +536,23 @@ def test_search_ranks_chapters_first_with_snippets_of_their_text(
         if re.search(r"\b(Binder|Colab|Repository|Open issue)\b", s[:80])
     ]
     assert not chrome, f"snippets of the page's buttons instead of its text: {chrome[:3]}"
+
+
+def test_search_icon_leaves_the_typed_text_alone(site: SiteServer, browser: Any) -> None:
+    """On a phone, the magnifying glass sits before the first typed letter, not on it."""
+    viewport, ratio = SCREENS["phone"]
+    context = browser.new_context(viewport=viewport, device_scale_factor=ratio)
+    try:
+        page = open_page(context, f"{site.url}chapters/intro.html", Visit(url="intro"))
+        page.locator("button.search-button__button:visible").first.click()
+        field = page.locator("form.bd-search input:visible").first
+        field.type("entropy")
+        icon_right, text_left = field.evaluate(
+            "i => [i.parentElement.querySelector('i').getBoundingClientRect().right,"
+            " i.getBoundingClientRect().left + parseFloat(getComputedStyle(i).paddingLeft)]"
+        )
+    finally:
+        context.close()
+    assert icon_right <= text_left, (
+        f"the search icon ends at {icon_right}, the text starts at {text_left}"
+    )
