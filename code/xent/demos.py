@@ -79,10 +79,8 @@ _STYLE = (
     "@container (max-width:30em){.xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em}}"
     # The website's dark mode: a dark card, light text and axes, the same data colours.
     "[data-theme=dark] .xent-demo{background:#222;color:#ddd;border-color:#555;"
-    "color-scheme:dark}"
-    "[data-theme=dark] .xent-demo text{fill:#ccc}"
-    "[data-theme=dark] .xent-demo :is([stroke='#333'],[stroke='#000']){stroke:#bbb}"
-    "[data-theme=dark] .xent-demo [stroke='#ddd']{stroke:#444}"
+    "color-scheme:dark;& text{fill:#ccc}& :is([stroke='#333'],[stroke='#000']){stroke:#bbb}"
+    "& [stroke='#ddd']{stroke:#444}}"
 )
 
 # The library every demo's script starts with (after `root` and the data `D` are defined).
