@@ -1,6 +1,6 @@
 """Sphinx extension: make the book's website work offline, with nothing loaded from a CDN.
 
-Loaded by _config.yml (``sphinx: local_extensions``). It does three things:
+Loaded by _config.yml (``sphinx: extra_extensions``). It does these things:
 
 * **MathJax from a registry package.** The pinned PyPI package ``sphinx-mathjax-offline``
   ships MathJax 3.2 (Apache-2.0). Its own extension copies all 24 MB of it into every build;
@@ -25,7 +25,13 @@ Loaded by _config.yml (``sphinx: local_extensions``). It does three things:
   stack. The theme pair pinned in requirements.txt (sphinx-book-theme 1.1.4 with
   pydata-sphinx-theme 0.15.4) is the latest whose chapter-list button works on a phone and
   collapses the sidebar on a desktop (0.16 turned it into a pop-up; 0.17's second header
-  leaves the phone button dead).
+  leaves the phone button dead). Prose tables become cards on a phone; on a desktop the
+  sidebars are narrower so an 85-character printed table fits the main column.
+* **Proofs, solutions, search.** A proof opens with an italic "Proof." and ends with a
+  tombstone; a solution's title opens the solution instead of jumping to the exercise;
+  ``static/xent-search.js`` takes search snippets from the chapter's text (not from the
+  page's buttons) and ``static/xent-scorer.js`` (Sphinx's ``html_search_scorer``) ranks
+  chapters before glossary entries.
 
 It also sets the theme's ``default_mode`` (a template variable) to ``auto`` (light or dark
 as the reader's system says): left empty, pydata-sphinx-theme logs "Got invalid theme mode"
