@@ -1,6 +1,6 @@
 """Sphinx extension: make the book's website work offline, with nothing loaded from a CDN.
 
-Loaded by _config.yml (``sphinx: local_extensions``). It does three things:
+Loaded by _config.yml (``sphinx: extra_extensions``). It does these things:
 
 * **MathJax from a registry package.** The pinned PyPI package ``sphinx-mathjax-offline``
   ships MathJax 3.2 (Apache-2.0). Its own extension copies all 24 MB of it into every build;
@@ -17,6 +17,21 @@ Loaded by _config.yml (``sphinx: local_extensions``). It does three things:
   largest file on every page) to turn icons into SVG, although its stylesheet already draws
   the same icons from the bundled web fonts. The script tag is dropped from every page, which
   halves what a page without math weighs; the icons look the same.
+
+* **Every screen.** ``static/xent-site.css`` (added to every page) keeps the site inside a
+  390 px phone: display equations, tables, code and outputs scroll inside their own box (with a
+  shadow where more is hidden), long inline code and headings wrap, figures keep their
+  proportions and are inverted rather than dimmed in dark mode, and the previous/next links
+  stack. The theme pair pinned in requirements.txt (sphinx-book-theme 1.1.4 with
+  pydata-sphinx-theme 0.15.4) is the latest whose chapter-list button works on a phone and
+  collapses the sidebar on a desktop (0.16 turned it into a pop-up; 0.17's second header
+  leaves the phone button dead). Prose tables become cards on a phone; on a desktop the
+  sidebars are narrower so an 85-character printed table fits the main column.
+* **Proofs, solutions, search.** A proof opens with an italic "Proof." and ends with a
+  tombstone; a solution's title opens the solution instead of jumping to the exercise;
+  ``static/xent-search.js`` takes search snippets from the chapter's text (not from the
+  page's buttons) and ``static/xent-scorer.js`` (Sphinx's ``html_search_scorer``) ranks
+  chapters before glossary entries.
 
 It also sets the theme's ``default_mode`` (a template variable) to ``auto`` (light or dark
 as the reader's system says): left empty, pydata-sphinx-theme logs "Got invalid theme mode"
@@ -100,10 +115,19 @@ def drop_thebe_config(app: Sphinx, doctree: nodes.document, docname: str) -> Non
             node.parent.remove(node)
 
 
-#: The theme's script tag for Font Awesome's SVG icons (its CSS web-font icons stay).
+#: The theme's script tag for Font Awesome's SVG icons (its CSS web-font icons stay):
+#: ``scripts/fontawesome.js`` in pydata-sphinx-theme 0.16+, ``vendor/.../all.min.js`` before.
 FONTAWESOME_SCRIPT = re.compile(
-    r'\s*<script[^>]*src="[^"]*_static/scripts/fontawesome\.js[^"]*"[^>]*></script>'
+    r'\s*<script[^>]*src="[^"]*_static/(?:scripts/fontawesome\.js|vendor/fontawesome/[^"]*'
+    r'/js/all\.min\.js)[^"]*"[^>]*></script>'
 )
+
+#: The site's own stylesheet, in ``editions/static``.
+STATIC = Path(__file__).with_name("static")
+STYLESHEET = "xent-site.css"
+#: Search snippets from the chapter's text, and a ranking that puts chapters before the glossary.
+SEARCH_SCRIPT = "xent-search.js"
+SEARCH_SCORER = "xent-scorer.js"
 
 
 def drop_fontawesome_script(app: Sphinx, exception: Exception | None) -> None:
@@ -128,8 +152,37 @@ def default_theme_mode(
     context.setdefault("default_mode", "auto")
 
 
+def add_static(app: Sphinx) -> None:
+    """Serve ``editions/static`` with the site; load its stylesheet and script on every page."""
+    app.config.html_static_path.append(str(STATIC))
+    app.add_css_file(STYLESHEET)
+    app.add_js_file(SEARCH_SCRIPT)
+    app.config.html_search_scorer = str(STATIC / SEARCH_SCORER)
+
+
+def mark_proofs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Set a proof's opening "Proof." in italics and give the proof a class for its end mark.
+
+    sphinx-proof writes "Proof. " as plain text at the start of the proof's first paragraph;
+    the site's stylesheet ends every ``xent-proof`` with a tombstone (∎).
+    """
+    for node in doctree.findall(nodes.admonition):
+        if set(node["classes"]) != {"proof"}:
+            continue  # a theorem, lemma, ... carries its own type as a second class
+        node["classes"].append("xent-proof")
+        para = next(iter(node.findall(nodes.paragraph)), None)
+        if para is None or not para.children or not isinstance(para[0], nodes.Text):
+            continue
+        text = para[0].astext()
+        if text.startswith("Proof. "):
+            para.replace(para[0], nodes.Text(text[len("Proof.") :]))
+            para.insert(0, nodes.emphasis("Proof.", "Proof."))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.config.mathjax_path = MATHJAX_PATH
+    app.connect("builder-inited", add_static)
+    app.connect("doctree-resolved", mark_proofs)
     app.connect("html-page-context", default_theme_mode)
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", drop_fontawesome_script)

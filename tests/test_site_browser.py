@@ -298,3 +298,261 @@ def test_no_page_references_a_cdn(built_site: Path) -> None:
         assert "fontawesome.js" not in html.read_text(encoding="utf-8"), (
             f"{html.name} still loads the theme's redundant Font Awesome script"
         )
+
+
+# ---- every screen: a phone and a desktop ------------------------------------------------------
+
+#: (viewport, device pixel ratio) of the two screens every page is read on.
+SCREENS = {
+    "phone": ({"width": 390, "height": 844}, 2),
+    "desktop": ({"width": 1280, "height": 900}, 1),
+}
+
+# What the page's layout does to its content, once typeset and with its images decoded.
+LAYOUT_JS = """
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  for (const img of document.images) img.loading = 'eager';
+  await Promise.all([...document.images].map(img => img.decode().catch(() => null)));
+  const vw = document.documentElement.clientWidth;
+  const article = document.querySelector('article.bd-article') || document.body;
+  const rect = el => el.getBoundingClientRect();
+  const shown = el => el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== 'hidden';
+  const name = el => el.tagName.toLowerCase() + [...el.classList].map(c => '.' + c).join('')
+    + ' "' + el.textContent.trim().replace(/\\s+/g, ' ').slice(0, 50) + '"';
+  const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const scroller = el => {
+    for (let e = el; e && e !== article; e = e.parentElement) if (scrolls(e)) return e;
+    return null;
+  };
+  const onScreen = r => r.left >= -1 && r.right <= vw + 1;
+  // Display equations, outputs, code and tables: each fits, or scrolls inside its own box.
+  const boxes = [];
+  for (const el of article.querySelectorAll(
+      'mjx-container[display="true"], div.cell_output .output, div.highlight pre, table')) {
+    if (!shown(el)) continue;
+    const own = scroller(el);
+    if (own) {
+      if (!onScreen(rect(own))) boxes.push('its scroll box leaves the screen: ' + name(el));
+      // A box with hidden content says so: a shadow (a gradient) at the edge that scrolls.
+      if (own.scrollWidth > own.clientWidth + 1
+          && !/gradient/.test(getComputedStyle(own).backgroundImage)) {
+        boxes.push('scrolls with no sign of it: ' + name(el));
+      }
+    } else if (el.scrollWidth > el.clientWidth + 1) {
+      boxes.push('cut off (wider than its box, which does not scroll): ' + name(el));
+    } else if (!onScreen(rect(el))) {
+      boxes.push('leaves the screen: ' + name(el));
+    }
+  }
+  // An equation's number beside the formula, never on it.
+  for (const math of article.querySelectorAll('div.math')) {
+    const no = math.querySelector('.eqno'), eq = math.querySelector('mjx-container');
+    if (!no || !eq || !shown(math)) continue;
+    const [a, b] = [rect(no), rect(scroller(eq) || eq)];
+    if (a.left < b.right - 1 && b.left < a.right - 1) {
+      boxes.push('equation number on the formula: ' + name(no));
+    }
+  }
+  // Anything else that sticks out of the screen without a scroll box of its own.
+  const sticking = [];
+  for (const el of article.querySelectorAll('*')) {
+    if (sticking.length >= 5) break;
+    if (!shown(el) || scroller(el) || el.closest('mjx-container, .headerlink')) continue;
+    const r = rect(el);
+    if (r.width > 0 && !onScreen(r)) {
+      sticking.push(name(el) + ' (right edge ' + Math.round(r.right) + ')');
+    }
+  }
+  // Every demo's controls inside the demo's box and the screen.
+  const demos = [];
+  for (const demo of document.querySelectorAll('.xent-demo')) {
+    const d = rect(demo);
+    if (!onScreen(d)) demos.push('demo box leaves the screen: ' + demo.id);
+    for (const c of demo.querySelectorAll('input, select, output, label, svg')) {
+      const r = rect(c);
+      if (r.left < d.left - 1 || r.right > d.right + 1 || !onScreen(r)) {
+        demos.push(demo.id + ': ' + name(c) + ' outside its box');
+      }
+    }
+  }
+  // Figures: vector (SVG), or at least as many pixels as the screen shows.
+  const dpr = window.devicePixelRatio;
+  const blurry = [...article.querySelectorAll('img')]
+    .filter(img => shown(img) && rect(img).width > 120)
+    .filter(img => !/\\.svg(\\?|$)/.test(img.currentSrc || img.src)
+                   && img.naturalWidth < dpr * rect(img).width - 2)
+    .map(img => (img.currentSrc || img.src).split('/').pop() + ': ' + img.naturalWidth
+         + ' px drawn over ' + Math.round(dpr * rect(img).width) + ' device px');
+  return {
+    pageWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+    viewport: vw, boxes, sticking, demos, blurry,
+    figures: article.querySelectorAll('.cell_output img').length,
+  };
+}
+"""
+
+# Click a visible toggle button; report where the panel it controls ends up.
+TOGGLE_JS = """
+async ([button, panel]) => {
+  const btn = [...document.querySelectorAll(button)].find(b => b.getClientRects().length
+    && getComputedStyle(b).visibility !== 'hidden' && b.getBoundingClientRect().width > 0);
+  const where = () => {
+    const el = document.querySelector(panel);
+    if (!el) return null;
+    const r = el.getBoundingClientRect();
+    const onScreen = r.width > 0 && r.right > 0 && r.left < document.documentElement.clientWidth;
+    return { visible: getComputedStyle(el).visibility !== 'hidden' && onScreen,
+             left: Math.round(r.left), right: Math.round(r.right) };
+  };
+  if (!btn) return { button: false };
+  const before = where();
+  btn.click();
+  await new Promise(resolve => setTimeout(resolve, 450));
+  return { button: true, before, after: where() };
+}
+"""
+
+
+@dataclass
+class Layout:
+    """How one page lays out on one screen, and what its navigation buttons do."""
+
+    state: dict[str, Any]
+    chapters: dict[str, Any]
+    contents: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def layouts(site: SiteServer, browser: Any) -> Iterator[Any]:
+    """Each (page, screen), laid out once on first use (a fresh browser context each)."""
+    cache: dict[tuple[str, str], Layout] = {}
+
+    def get(doc: str, screen: str) -> Layout:
+        if (doc, screen) not in cache:
+            viewport, ratio = SCREENS[screen]
+            context = browser.new_context(viewport=viewport, device_scale_factor=ratio)
+            try:
+                page = open_page(context, f"{site.url}{doc}.html", Visit(url=doc))
+                state = page.evaluate(LAYOUT_JS)
+                chapters = page.evaluate(TOGGLE_JS, [".primary-toggle", ".bd-sidebar-primary"])
+                contents = page.evaluate(TOGGLE_JS, [".secondary-toggle", ".bd-sidebar-secondary"])
+            finally:
+                context.close()
+            cache[doc, screen] = Layout(state, chapters, contents)
+        return cache[doc, screen]
+
+    yield get  # type: ignore[misc]
+
+
+ON_SCREENS = [(doc, screen) for doc in toc_files() for screen in SCREENS]
+
+
+@pytest.mark.parametrize(("doc", "screen"), ON_SCREENS)
+def test_no_horizontal_page_scroll(layouts: Any, doc: str, screen: str) -> None:
+    state = layouts(doc, screen).state
+    assert state["pageWidth"] <= state["viewport"], (
+        f"{doc} on a {screen} scrolls sideways: {state['pageWidth']} px wide in a "
+        f"{state['viewport']} px screen; sticking out: {state['sticking']}"
+    )
+    assert not state["sticking"], f"{doc} on a {screen}: cut off at the edge: {state['sticking']}"
+
+
+@pytest.mark.parametrize(("doc", "screen"), ON_SCREENS)
+def test_equations_and_outputs_fit_or_scroll_in_their_box(
+    layouts: Any, doc: str, screen: str
+) -> None:
+    boxes = layouts(doc, screen).state["boxes"]
+    assert not boxes, f"{doc} on a {screen}: {boxes[:5]}"
+
+
+@pytest.mark.parametrize(("doc", "screen"), ON_SCREENS)
+def test_demo_controls_stay_in_view(layouts: Any, doc: str, screen: str) -> None:
+    demos = layouts(doc, screen).state["demos"]
+    assert not demos, f"{doc} on a {screen}: {demos[:5]}"
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_figures_are_sharp_at_device_pixel_ratio_2(layouts: Any, doc: str) -> None:
+    blurry = layouts(doc, "phone").state["blurry"]
+    assert not blurry, f"{doc}: figures soft on a high-density screen: {blurry[:5]}"
+
+
+@pytest.mark.parametrize(("doc", "screen"), ON_SCREENS)
+def test_chapter_list_and_contents_buttons_work(layouts: Any, doc: str, screen: str) -> None:
+    """On a phone both buttons open their panel; on a desktop the first collapses the list."""
+    layout = layouts(doc, screen)
+    chapters, contents = layout.chapters, layout.contents
+    assert chapters["button"], f"{doc} on a {screen} has no chapter-list button"
+    if screen == "phone":
+        assert not chapters["before"]["visible"] and chapters["after"]["visible"], (
+            f"{doc}: the chapter-list button does not open the chapter list: {chapters}"
+        )
+        if contents["button"]:  # pages without sections have no contents panel
+            assert not contents["before"]["visible"] and contents["after"]["visible"], (
+                f"{doc}: the contents button does not open the page contents: {contents}"
+            )
+    else:
+        assert chapters["before"]["visible"] and not chapters["after"]["visible"], (
+            f"{doc}: on a desktop the chapter-list button does not collapse the list: {chapters}"
+        )
+
+
+def test_every_chapter_page_is_checked_on_a_phone() -> None:
+    """The screens above cover every page of the book, so new chapters are checked too."""
+    assert {doc for doc, _ in ON_SCREENS} == set(toc_files())
+    assert SCREENS["phone"] == ({"width": 390, "height": 844}, 2)
+
+
+def test_search_ranks_chapters_first_with_snippets_of_their_text(
+    site: SiteServer, browser: Any
+) -> None:
+    """Searching "entropy": chapter 2 (titled by it) before the glossary, snippets from prose."""
+    context = browser.new_context()
+    try:
+        page = open_page(context, f"{site.url}search.html?q=entropy", Visit(url="search"))
+        results = page.locator("#search-results ul.search li")
+        results.first.wait_for(timeout=15_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#search-results li p.context')].length"
+            " >= document.querySelectorAll('#search-results li').length - 2",
+            timeout=15_000,
+        )
+        found = page.evaluate(
+            "() => [...document.querySelectorAll('#search-results ul.search li')].map(li => ["
+            "li.querySelector('a').getAttribute('href'),"
+            "(li.querySelector('p.context') || {textContent: ''}).textContent])"
+        )
+    finally:
+        context.close()
+    pages = [href.split("#")[0].split("?")[0] for href, _ in found]
+    assert pages[0].endswith("02_entropy.html"), f"first result: {pages[:3]}"
+    chrome = [
+        (p, s[:60])
+        for p, (_, s) in zip(pages, found, strict=True)
+        if re.search(r"\b(Binder|Colab|Repository|Open issue)\b", s[:80])
+    ]
+    assert not chrome, f"snippets of the page's buttons instead of its text: {chrome[:3]}"
+
+
+def test_search_icon_leaves_the_typed_text_alone(site: SiteServer, browser: Any) -> None:
+    """On a phone, the magnifying glass sits before the first typed letter, not on it."""
+    viewport, ratio = SCREENS["phone"]
+    context = browser.new_context(viewport=viewport, device_scale_factor=ratio)
+    try:
+        page = open_page(context, f"{site.url}chapters/intro.html", Visit(url="intro"))
+        page.locator("button.search-button__button:visible").first.click()
+        field = page.locator("form.bd-search input:visible").first
+        field.type("entropy")
+        icon_right, text_left = field.evaluate(
+            "i => [i.parentElement.querySelector('i').getBoundingClientRect().right,"
+            " i.getBoundingClientRect().left + parseFloat(getComputedStyle(i).paddingLeft)]"
+        )
+    finally:
+        context.close()
+    assert icon_right <= text_left, (
+        f"the search icon ends at {icon_right}, the text starts at {text_left}"
+    )

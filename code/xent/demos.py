@@ -5,7 +5,7 @@ redoes the computation in the reader's browser as the sliders move. In a noteboo
 ``IPython.display.HTML`` (the ``*_demo`` functions do that) and the same fragment works in
 Jupyter and on the built website.
 
-All demos share one scaffold (``_demo``): a ``div`` with a unique id holding its own scoped
+All demos share one scaffold (``_demo``): a ``div`` with a unique id holding the demos' shared
 style, a grid of labelled sliders, an inline SVG figure and a readout paragraph (class
 ``readout``), and one script. The script starts with a small library (querying inside the
 demo, reading sliders, renormalising weights, entropy and KL divergence in bits with
@@ -69,17 +69,25 @@ _ids = itertools.count(1)
 
 # ---- the shared scaffold ---------------------------------------------------------------------
 
-# Scoped to the demo's id (the placeholder {id}), so several demos can share a page.
+# Shared by every demo (class xent-demo): the same rules, so several demos can share a page.
 _STYLE = (
-    "#{id}{font:14px/1.4 sans-serif;max-width:40em;border:1px solid #ccc;border-radius:6px;"
-    "background:#fff;color:#222;"
+    ".xent-demo{font:14px/1.4 sans-serif;max-width:40em;border:1px solid #ccc;border-radius:6px;"
+    "background:#fff;color:#222;color-scheme:light;container-type:inline-size;"
     "padding:.6em .8em;margin:1em 0}"
-    "#{id} .ctl{display:grid;grid-template-columns:5.5em 1fr 4em;gap:.15em .5em;"
+    ".xent-demo .ctl{display:grid;grid-template-columns:5.5em minmax(0,1fr) 4em;gap:.15em .5em;"
     "align-items:center}"
-    "#{id} .ctl.two{grid-template-columns:3em 1fr 3em 3em 1fr 3em}"
-    "#{id} output{font-variant-numeric:tabular-nums}"
-    "#{id} svg{width:100%;height:auto;display:block}"
-    "#{id} text{font-size:11px;fill:#333}"
+    ".xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em 3em minmax(0,1fr) 3em}"
+    ".xent-demo input[type=range]{width:100%;min-width:0}"
+    ".xent-demo select{max-width:100%}"
+    ".xent-demo output{font-variant-numeric:tabular-nums}"
+    ".xent-demo svg{width:100%;height:auto;display:block}"
+    ".xent-demo text{font-size:11px;fill:#333}"
+    # On a phone the paired p and q sliders take a row each.
+    "@container (max-width:30em){.xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em}}"
+    # The website's dark mode: a dark card, light text and axes, the same data colours.
+    "[data-theme=dark] .xent-demo{background:#222;color:#ddd;border-color:#555;"
+    "color-scheme:dark;& text{fill:#ccc}& :is([stroke='#333'],[stroke='#000']){stroke:#bbb}"
+    "& [stroke='#ddd']{stroke:#444}}"
 )
 
 # The library every demo's script starts with (after `root` and the data `D` are defined).
@@ -110,7 +118,7 @@ _JS_TAIL = (
 
 
 def _demo(kind: str, controls: str, figure: str, script: str, data: dict, two: bool = False) -> str:
-    """Assemble a demo: scoped style, controls, SVG figure, readout and script, unique id.
+    """Assemble a demo: shared style, controls, SVG figure, readout and script, unique id.
 
     ``script`` must define ``function draw()``; it can use the library ``_JS_LIB`` and the
     JSON-serialisable ``data`` as ``D``. ``{id}`` anywhere in the HTML becomes the demo's id.
@@ -514,6 +522,9 @@ _SLOWDOWN_JS = (
     "$('.xmid').textContent=Math.round(n/2);$('.xmax').textContent=n;"
     "const nm=k=>k.replace('_','-')+' cost';"
     "$('.lmain').textContent=nm(c);$('.lother').textContent=nm(o);"
+    # line style names the cost, as in the chapter's figures: cross-entropy solid, quadratic dashed
+    "for(const [e,k] of [['main',c],['lmline',c],['other',o],['loline',o]])"
+    "$('.'+e).setAttribute('stroke-dasharray',k==='quadratic'?'5 4':'none');"
     "const out=$('.readout');out.dataset.finalA=f;out.dataset.finalOther=s.a[n];"
     "out.dataset.grad0=r.g0;"
     "out.textContent='Start: a = '+r.a[0].toFixed(3)+', dC/dw = '+r.g0.toFixed(4)+'. After '+n+"
@@ -536,7 +547,8 @@ def slowdown_demo_html(
     Sliders set the starting weight ``w`` and bias ``b``, the learning rate ``eta`` and the
     number of iterations; a menu picks the cost. The page's script runs the same gradient
     descent as ``xent.neuron.train`` and redraws an inline SVG plot of the output per iteration
-    (the chosen cost solid, the other one dashed) and a readout. The readout element (class
+    (the chosen cost in blue, the other in grey; cross-entropy solid and
+    quadratic dashed, as in the chapter's figures) and a readout. The readout element (class
     ``readout``) carries the final outputs at full precision in its ``data-final-a`` and
     ``data-final-other`` attributes, and the first ``dC/dw`` in ``data-grad0``, so tests can
     compare them with Python. No external URL, no network.
@@ -591,18 +603,17 @@ def slowdown_demo_html(
         f'<label for="{{id}}-cost">cost</label><select id="{{id}}-cost" name="cost">{options}'
         "</select><span></span>"
     )
-    main, other = PALETTE["blue"], PALETTE["vermillion"]
+    main, other = PALETTE["blue"], "#888"
     body = (
         '<text x="40" y="206" text-anchor="middle">0</text>'
         '<text class="xmid" x="255" y="206" text-anchor="middle"></text>'
         '<text class="xmax" x="470" y="206" text-anchor="middle"></text>'
-        f'<polyline class="other" fill="none" stroke="{other}" stroke-width="2" '
-        'stroke-dasharray="5 4"/>'
+        f'<polyline class="other" fill="none" stroke="{other}" stroke-width="2"/>'
         f'<polyline class="main" fill="none" stroke="{main}" stroke-width="2.5"/>'
-        f'<line x1="300" x2="320" y1="236" y2="236" stroke="{main}" stroke-width="2.5"/>'
-        '<text class="lmain" x="324" y="239"></text>'
-        f'<line x1="120" x2="140" y1="236" y2="236" stroke="{other}" stroke-width="2" '
-        'stroke-dasharray="5 4"/><text class="lother" x="144" y="239"></text>'
+        f'<line class="lmline" x1="300" x2="320" y1="236" y2="236" stroke="{main}" '
+        'stroke-width="2.5"/><text class="lmain" x="324" y="239"></text>'
+        f'<line class="loline" x1="120" x2="140" y1="236" y2="236" stroke="{other}" '
+        'stroke-width="2"/><text class="lother" x="144" y="239"></text>'
     )
     figure = _svg(
         "output of the neuron per iteration",

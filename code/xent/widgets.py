@@ -334,7 +334,7 @@ def slowdown_explorer(
         kwargs = {"eta": eta_slider.value, "epochs": epochs_slider.value}
         runs = {c: neuron.train(*args, c, **kwargs) for c in (chosen, other)}
         readout.value = _slowdown_readout(runs[chosen].a, runs[other].a, chosen)
-        fig, (ax_a, ax_c) = plt.subplots(1, 2, figsize=(8.0, 3.0))
+        fig, (ax_a, ax_c) = plt.subplots(1, 2, figsize=(6.4, 3.0))
         for c, style in ((chosen, "-"), (other, "--")):
             colour = PALETTE["blue"] if c == "quadratic" else PALETTE["vermillion"]
             label = c.replace("_", "-")

@@ -1,0 +1,18 @@
+/* Search results show a snippet of the chapter's own text, not of the page's buttons.
+ *
+ * Sphinx's search builds each result's snippet from the page's [role=main] element, which in
+ * sphinx-book-theme starts with the article's header buttons ("Binder", "Colab",
+ * "Repository", ...). This drops that chrome, the print-only contents, the page title (the
+ * result already shows it) and the previous/next links before the text is
+ * taken. Loaded on every page; it only acts where Sphinx's search (searchtools.js) runs. */
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof Search === "undefined" || typeof Search.htmlToText !== "function") return;
+  const toText = Search.htmlToText;
+  const chrome = ".bd-header-article, .prev-next-area, .bd-footer-article, .bd-sidebar-secondary, "
+    + ".cell_input, .toggle-details__summary, mjx-assistive-mml, #print-main-content, h1";
+  Search.htmlToText = (html, anchor) => {
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    doc.querySelectorAll(chrome).forEach((el) => el.remove());
+    return toText(doc.documentElement.outerHTML, anchor);
+  };
+});
