@@ -238,11 +238,11 @@ def _found(line: str, text: str) -> bool:
 
 def _code_cells(path: Path) -> list[tuple[set[str], str]]:
     """(tags, source) of every code cell of a chapter, as the build reads it."""
-    from editions.notebooks import read_chapter
+    import jupytext
 
     return [
         (set(cell.metadata.get("tags", [])), cell.source)
-        for cell in read_chapter(path).cells
+        for cell in jupytext.read(path, fmt="md:myst").cells
         if cell.cell_type == "code"
     ]
 
