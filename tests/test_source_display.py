@@ -92,6 +92,8 @@ def test_every_shown_function_links_to_its_api_entry(built_site: Path) -> None:
         module, _, name = target.rpartition(".")
         doc = inspect.getdoc(getattr(importlib.import_module(module), name))
         summary = doc.splitlines()[0]
-        assert summary.split("``")[0].strip() in entry.parent.get_text(" ")
+        # Sphinx's smartquotes turn the docstring's ' and " into typographic quotes.
+        shown = entry.parent.get_text(" ").translate(str.maketrans("’‘“”", "''\"\""))
+        assert summary.split("``")[0].strip() in shown
         code = " ".join(pre.get_text() for pre in soup.select("div.highlight pre"))
         assert summary not in code, f"{chapter} still shows the docstring of {target}"
