@@ -126,3 +126,39 @@ def check_base(base: float) -> float:
             f"base must be a positive number other than 1 (2 for bits, e for nats); got {base!r}"
         )
     return value
+
+
+def check_logit_matrix(x: ArrayLike, name: str = "logits") -> NDArray[np.floating]:
+    """A finite ``(N, C)`` array of logits with at least one example and two classes."""
+    arr = as_float_array(x, name)
+    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] < 2:
+        raise ValueError(
+            f"{name} must have shape (N, C) with at least one example and two classes; got "
+            f"shape {arr.shape}"
+        )
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite numbers; they contain inf")
+    return arr
+
+
+def check_class_labels(
+    labels: ArrayLike, n: int, n_classes: int, name: str = "labels"
+) -> NDArray[np.intp]:
+    """``n`` integer class indices in ``0..n_classes-1``, one per example (row)."""
+    y = np.asarray(labels)
+    if y.dtype == bool or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(
+            f"{name} must be integer class indices (one per example); got dtype {y.dtype}"
+        )
+    if y.shape != (n,):
+        raise ValueError(
+            f"{name} must hold one class index per example (one per row), shape ({n},); got "
+            f"shape {y.shape}"
+        )
+    bad = (y < 0) | (y >= n_classes)
+    if bad.any():
+        raise ValueError(
+            f"{name} contain the class index {y[bad][0]}; they must be class indices in "
+            f"0..{n_classes - 1}"
+        )
+    return y.astype(np.intp, copy=False)

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
-from ._validation import as_float_array, check_distribution
+from ._validation import check_class_labels, check_distribution, check_logit_matrix
 
 __all__ = [
     "TEMPERATURE_RANGE",
@@ -57,24 +57,6 @@ def _check_n_bins(n_bins: int) -> int:
     return int(n_bins)
 
 
-def _check_labels(labels: ArrayLike, n: int, n_classes: int) -> NDArray[np.intp]:
-    y = np.asarray(labels)
-    if y.dtype == bool or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(
-            f"labels must be integer class indices (one per example); got dtype {y.dtype}"
-        )
-    if y.shape != (n,):
-        raise ValueError(
-            f"labels must hold one class index per example, shape ({n},); got shape {y.shape}"
-        )
-    bad = (y < 0) | (y >= n_classes)
-    if bad.any():
-        raise ValueError(
-            f"labels contain the class index {y[bad][0]}, but the classes are 0..{n_classes - 1}"
-        )
-    return y.astype(np.intp, copy=False)
-
-
 def _top_label(probs: ArrayLike, labels: ArrayLike) -> tuple[NDArray, NDArray]:
     """Validated top-label confidence and correctness (0/1) of every example."""
     p = check_distribution(probs, "probs")
@@ -85,7 +67,7 @@ def _top_label(probs: ArrayLike, labels: ArrayLike) -> tuple[NDArray, NDArray]:
         )
     if p.shape[0] == 0:
         raise ValueError("probs holds no examples; calibration needs at least one")
-    y = _check_labels(labels, p.shape[0], p.shape[1])
+    y = check_class_labels(labels, p.shape[0], p.shape[1])
     top = p.argmax(axis=1)
     return p.max(axis=1).astype(np.float64), (top == y).astype(np.float64)
 
@@ -235,15 +217,8 @@ def fit_temperature(logits: ArrayLike, labels: ArrayLike) -> float:
     >>> print(softmax(logits[0] / T).round(4))
     [0.75 0.25]
     """
-    x = as_float_array(logits, "logits").astype(np.float64)
-    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] < 2:
-        raise ValueError(
-            f"logits must have shape (N, C) with at least one example and two classes; got "
-            f"shape {x.shape}"
-        )
-    if not np.isfinite(x).all():
-        raise ValueError("logits must be finite numbers; they contain inf")
-    y = _check_labels(labels, x.shape[0], x.shape[1])
+    x = check_logit_matrix(logits).astype(np.float64)
+    y = check_class_labels(labels, x.shape[0], x.shape[1])
     t_lo, t_hi = TEMPERATURE_RANGE
     beta_lo, beta_hi = 1.0 / t_hi, 1.0 / t_lo
     if _nll_slope(beta_hi, x, y) <= 0:  # 0: the softmax is one-hot, every label first

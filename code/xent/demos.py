@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import neuron
-from ._validation import as_float_array
+from ._validation import as_float_array, check_class_labels, check_logit_matrix
 from .plotting import CYCLE, PALETTE
 
 if TYPE_CHECKING:  # IPython is only needed by the notebook-facing wrappers
@@ -722,22 +722,8 @@ def calibration_demo_html(
     >>> 'name="t" min="0.25" max="4" step="0.01" value="2"' in html and "http" not in html
     True
     """
-    x = as_float_array(logits, "logits")
-    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] < 2:
-        raise ValueError(
-            f"logits must have shape (N, C) with at least one example and two classes; got "
-            f"shape {x.shape}"
-        )
-    if not np.isfinite(x).all():
-        raise ValueError("logits must be finite numbers; they contain inf")
-    y = np.asarray(labels)
-    if y.dtype == bool or not np.issubdtype(y.dtype, np.integer) or y.shape != (x.shape[0],):
-        raise ValueError(
-            f"labels must be {x.shape[0]} integer class indices, one per row of logits; got "
-            f"dtype {y.dtype} and shape {y.shape}"
-        )
-    if ((y < 0) | (y >= x.shape[1])).any():
-        raise ValueError(f"labels must be class indices in 0..{x.shape[1] - 1}")
+    x = check_logit_matrix(logits)
+    y = check_class_labels(labels, x.shape[0], x.shape[1])
     if (
         isinstance(n_bins, bool)
         or not isinstance(n_bins, int | np.integer)
