@@ -110,6 +110,10 @@ class LiteralIncludeNoDocstring(LiteralInclude):
             nodes.Text(" in the API reference."),
             classes=["source-docstring-link"],
         )
+        # The same sentence in MyST: what a translator's catalogue offers (editions/i18n.py).
+        note.rawsource = (
+            f"Docstring, parameters and examples: {{py:obj}}`{target}` in the API reference."
+        )
         return [*result, note]
 
 

@@ -174,9 +174,11 @@ def mark_proofs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if para is None or not para.children or not isinstance(para[0], nodes.Text):
             continue
         text = para[0].astext()
-        if text.startswith("Proof. "):
-            para.replace(para[0], nodes.Text(text[len("Proof.") :]))
-            para.insert(0, nodes.emphasis("Proof.", "Proof."))
+        for opening in ("Proof.", "证明："):  # the English and the Chinese edition's
+            if text.startswith(opening):
+                para.replace(para[0], nodes.Text(text[len(opening) :]))
+                para.insert(0, nodes.emphasis(opening, opening))
+                break
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

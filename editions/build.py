@@ -1,0 +1,92 @@
+"""Build the whole website, English and Chinese, with each chapter executed once.
+
+    python -m editions.build [--path-output DIR]
+
+writes the English site to ``DIR/_build/html`` and the Chinese one (简体中文版, from the
+catalogues in ``locales/``) to ``DIR/_build/html/zh``; DIR defaults to the repository. Both are
+strict (warnings are errors, every reference checked). The English build executes every
+chapter into a fresh execution cache (``DIR/_build/.jupyter_cache``; a stale one would hide a
+change in ``code/xent``, since the cache keys on the cells' code only); the Chinese build runs
+the same cells, so it takes every output from that cache and executes nothing.
+
+``--language en`` or ``--language zh_CN`` builds one of them (the Chinese one needs the cache
+of an English build); ``--builder gettext`` writes the message templates instead (see
+``python -m editions.catalogues --update``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Language code -> where its site goes inside ``_build/html``.
+LANGUAGES = {"en": "", "zh_CN": "zh"}
+
+
+def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
+    """One strict Sphinx build of the book in one language, reusing the execution cache."""
+    from jupyter_book.sphinx import build_sphinx
+
+    if builder == "html":
+        outdir = build_dir / "html" / LANGUAGES[language]
+    else:
+        outdir = build_dir / builder
+    suffix = "" if language == "en" else f"-{language}"
+    overrides = {
+        "external_toc_path": str(ROOT / "_toc.yml"),
+        "latex_individualpages": False,
+        "nitpicky": True,
+        "language": language,
+        "nb_execution_mode": "cache",
+        "nb_execution_cache_path": str(build_dir / ".jupyter_cache"),
+    }
+    result = build_sphinx(
+        ROOT,
+        outdir,
+        noconfig=True,
+        path_config=str(ROOT / "_config.yml"),
+        confoverrides=overrides,
+        doctreedir=build_dir / f".doctrees-{builder}{suffix}",
+        builder=builder,
+        force_all=True,
+        freshenv=True,
+        warningiserror=True,
+        keep_going=True,
+    )
+    return result if isinstance(result, int) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--path-output", type=Path, default=ROOT)
+    parser.add_argument("--language", choices=[*LANGUAGES, "all"], default="all")
+    parser.add_argument("--builder", default="html")
+    parser.add_argument("--keep-cache", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    build_dir = args.path_output.resolve() / "_build"
+    languages = list(LANGUAGES) if args.language == "all" else [args.language]
+    if "en" in languages and not args.keep_cache:
+        shutil.rmtree(build_dir / ".jupyter_cache", ignore_errors=True)
+    for language in languages:
+        # One process per language: Sphinx and docutils keep global state between builds.
+        start = time.perf_counter()
+        code = [
+            "import sys, editions.build as b; "
+            f"sys.exit(b.build_one({language!r}, __import__('pathlib').Path({str(build_dir)!r}), "
+            f"{args.builder!r}))"
+        ]
+        status = subprocess.run([sys.executable, "-c", *code], cwd=ROOT, check=False).returncode
+        print(f"[editions.build] {language}: {time.perf_counter() - start:.1f} s, status {status}")
+        if status:
+            return status
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

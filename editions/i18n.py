@@ -1,0 +1,188 @@
+"""The Chinese edition's Sphinx plumbing: what is translated, and glue inside translations.
+
+The translations themselves are gettext catalogues in ``locales/zh_CN/LC_MESSAGES/`` (one per
+page, ``gettext_compact: false``), kept with ``sphinx-intl``; ``python -m editions.build``
+builds both languages (see the README). This extension makes three things work:
+
+* **Glue in translated paragraphs.** Sphinx parses each translated message as a separate
+  little document, which cannot see the notebook's glue data, so ``{glue:text}`key``` would
+  vanish. Inside a message the role is rewritten to myst-nb's cross-document form
+  ``{glue:text}`page.md::key```, which resolves against the page's stored glue data.
+* **Figures' alt text.** myst-nb renders an output's image only for builders that display
+  images; the catalogue builder (``gettext``) gets the SVG too, so the alt text is extracted.
+* **Only prose is offered for translation.** The API appendix's docstrings stay English: they
+  are the code's own documentation (what ``help()`` shows in a notebook); the page's own prose
+  is translated. Display equations are not messages either: they read the same in Chinese.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import csv
+from pathlib import Path
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.search.zh import SearchChinese
+from sphinx.transforms import i18n
+from sphinx.util.docutils import SphinxDirective
+
+ROOT = Path(__file__).resolve().parents[1]
+TERMINOLOGY = ROOT / "locales" / "zh_CN" / "terminology.csv"
+TEMPLATES = Path(__file__).with_name("templates")
+
+#: The book's languages: Sphinx language code -> (folder of its site in _build/html, name, title).
+LANGUAGES = {
+    "en": ("", "English", "Read this page in English"),
+    "zh_CN": ("zh", "中文", "阅读本页的简体中文版"),
+}
+
+#: A glue role whose key names no document: ``{glue}`key```, ``{glue:text}`key:.3f```, ...
+GLUE_ROLE = re.compile(r"(\{glue(?::[a-z]*)?\}`)(?![^`]*::)([^`]+`)")
+FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+
+
+def glue_from_page(msgstr: str, source_path: str) -> str:
+    """Point every glue role of a translated message at the page the message comes from.
+
+    >>> glue_from_page("熵为 {glue:text}`h:.3f` 比特，共 {glue:text}`n` 步", "chapters/02_entropy.md")
+    '熵为 {glue:text}`02_entropy.md::h:.3f` 比特，共 {glue:text}`02_entropy.md::n:s` 步'
+    """
+    page = os.path.basename(source_path)
+
+    def rewrite(match: re.Match[str]) -> str:
+        role, content = match.group(1), match.group(2)[:-1]
+        if role == "{glue:text}`" and ":" not in content:
+            content += ":s"  # myst-nb reads "page::key" as key "page:" with format "key"
+        return f"{role}{page}::{content}`"
+
+    return GLUE_ROLE.sub(rewrite, msgstr)
+
+
+_publish_msgstr = i18n.publish_msgstr
+
+
+def _publish_msgstr_with_glue(
+    app: Sphinx, source: str, source_path: str, *args: Any, **kwargs: Any
+) -> nodes.Element:
+    # A footnote reference is a reference only where its definition is in the same document.
+    definitions = "".join(f"\n\n[^{name}]: -" for name in FOOTNOTE_REF.findall(source))
+    source = glue_from_page(source, source_path) + definitions
+    return _publish_msgstr(app, source, source_path, *args, **kwargs)
+
+
+def offer_prose_only(app: Sphinx, doctree: nodes.document) -> None:
+    """Keep autodoc's API entries and display equations out of the catalogues."""
+    for desc in doctree.findall(addnodes.desc):
+        for node in desc.findall(nodes.TextElement):
+            node["translatable"] = False
+    for node in doctree.findall(nodes.TextElement):
+        if ":docstring of " in (node.source or ""):  # a module's own docstring (automodule)
+            node["translatable"] = False
+    for node in doctree.findall(nodes.math_block):
+        node["translatable"] = False
+
+
+def render_figures_for_gettext(app: Sphinx, config: Any) -> None:
+    """Give the catalogue builder the figures, so their alt text is extracted."""
+    overrides = list(config.nb_mime_priority_overrides or [])
+    overrides += [("gettext", "image/svg+xml", 1), ("gettext", "image/png", 2)]
+    config.nb_mime_priority_overrides = overrides
+
+
+def terminology() -> list[dict[str, str]]:
+    """The English-Chinese terminology table (``locales/zh_CN/terminology.csv``)."""
+    with TERMINOLOGY.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+class TerminologyTable(SphinxDirective):
+    """``{terminology-table}``: the terminology table, on the Chinese glossary page only."""
+
+    def run(self) -> list[nodes.Node]:
+        if not self.config.language.startswith("zh"):
+            return []
+        self.env.note_dependency(str(TERMINOLOGY))
+        rows = terminology()
+        columns = list(rows[0])
+        table = nodes.table(classes=["xent-terminology"])
+        group = nodes.tgroup(cols=len(columns))
+        table += group
+        group.extend(nodes.colspec(colwidth=width) for width in (3, 2, 5))
+        head, body = nodes.thead(), nodes.tbody()
+        group += [head, body]
+        for parent, cells in [(head, columns)] + [(body, [r[c] for c in columns]) for r in rows]:
+            row = nodes.row()
+            for text in cells:
+                row += nodes.entry("", nodes.paragraph(text=text))
+            parent += row
+        title = nodes.rubric(text="术语对照表")
+        intro = nodes.paragraph(
+            text="本书中文版统一使用下表的译名；正文第一次出现某个术语时，"
+            "可以点击它查看上面的释义。"
+        )
+        return [title, intro, table]
+
+
+class SearchChineseWithSingleCharacters(SearchChinese):
+    """Sphinx's Chinese search, keeping one-character words (熵) and the book's terms whole.
+
+    jieba cuts text into words with the book's terminology as its user dictionary (so that
+    交叉熵 and KL 散度 are words); Sphinx's own filter drops every one-character word, which
+    would make 熵, the book's subject, unsearchable.
+    """
+
+    def init(self, options: dict[str, str]) -> None:
+        import jieba
+
+        jieba.setLogLevel(60)  # no "Building prefix dict" chatter in the build log
+        for row in terminology():
+            for word in re.split(r"[/／、]", row["中文"]):
+                if word.strip():
+                    jieba.add_word(word.strip().replace(" ", ""), freq=100000)
+                    jieba.add_word(word.strip(), freq=100000)
+        super().init(options)
+
+    def word_filter(self, stemmed_word: str) -> bool:
+        return len(stemmed_word) > 1 or bool(re.match(r"[\u4e00-\u9fff]", stemmed_word))
+
+
+def other_language(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Link every page to the same page in the book's other language (template variable)."""
+    here = app.config.language if app.config.language in LANGUAGES else "en"
+    there = "zh_CN" if here == "en" else "en"
+    up = "../" * pagename.count("/")
+    if here != "en":
+        up += "../" * len(Path(LANGUAGES[here][0]).parts)
+    folder = LANGUAGES[there][0]
+    url = f"{up}{folder + '/' if folder else ''}{pagename}.html"
+    _, name, title = LANGUAGES[there]
+    context["xent_other_language"] = {"url": url, "code": there.replace("_", "-"), "name": name,
+                                      "title": title}
+    context["metatags"] = context.get("metatags", "") + (
+        f'<link rel="alternate" hreflang="{there.replace("_", "-")}" href="{url}" />\n'
+    )
+
+
+def add_language_switcher(app: Sphinx, config: Any) -> None:
+    """Put the switcher in every page's header, beside the theme's own buttons."""
+    config.templates_path.append(str(TEMPLATES))
+    options = config.html_theme_options
+    options["article_header_end"] = ["article-header-buttons.html", "xent-language.html"]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    i18n.publish_msgstr = _publish_msgstr_with_glue
+    app.add_directive("terminology-table", TerminologyTable)
+    app.add_search_language(SearchChineseWithSingleCharacters)
+    app.connect("config-inited", add_language_switcher)
+    app.connect("html-page-context", other_language)
+    app.connect("config-inited", render_figures_for_gettext)
+    app.connect("doctree-read", offer_prose_only)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
