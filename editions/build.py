@@ -7,20 +7,26 @@ catalogues in ``locales/``) to ``DIR/_build/html/zh``; DIR defaults to the repos
 strict (warnings are errors, every reference checked). The English build executes every
 chapter into a fresh execution cache (``DIR/_build/.jupyter_cache``; a stale one would hide a
 change in ``code/xent``, since the cache keys on the cells' code only); the Chinese build runs
-the same cells, so it takes every output from that cache and executes nothing.
+the same cells, so it takes every output from that cache and executes nothing. Each site then
+gets its student edition (``python -m editions.student``; needs nbgrader, from
+requirements-dev.txt) as ``xent-student-edition.zip``.
 
 ``--language en`` or ``--language zh_CN`` builds one of them (the Chinese one needs the cache
-of an English build); ``--builder gettext`` writes the message templates instead (see
-``python -m editions.catalogues --update``).
+of an English build). Other builders reuse an earlier build's environment and cache:
+``--language en --builder pdflatex`` makes the PDF (``DIR/_build/latex``) and ``--builder
+gettext`` the message templates (see ``python -m editions.catalogues --update``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,16 +34,23 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Language code -> where its site goes inside ``_build/html``.
 LANGUAGES = {"en": "", "zh_CN": "zh"}
 
+#: The student edition's notebooks, as one download in each site (linked by the instructors' page).
+STUDENT_EDITION = "xent-student-edition.zip"
+
 
 def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
     """One strict Sphinx build of the book in one language, reusing the execution cache."""
     from jupyter_book.sphinx import build_sphinx
 
+    sphinx_builder = "latex" if builder == "pdflatex" else builder
     if builder == "html":
         outdir = build_dir / "html" / LANGUAGES[language]
     else:
-        outdir = build_dir / builder
-    suffix = "" if language == "en" else f"-{language}"
+        outdir = build_dir / sphinx_builder
+    # The English website and PDF share one environment, so the PDF reads nothing again;
+    # the catalogue builder needs its own (it versions the doctrees).
+    doctrees = ".doctrees" + ("-gettext" if builder == "gettext" else "")
+    doctrees += "" if language == "en" else f"-{language}"
     overrides = {
         "external_toc_path": str(ROOT / "_toc.yml"),
         "latex_individualpages": False,
@@ -52,14 +65,38 @@ def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
         noconfig=True,
         path_config=str(ROOT / "_config.yml"),
         confoverrides=overrides,
-        doctreedir=build_dir / f".doctrees-{builder}{suffix}",
-        builder=builder,
+        doctreedir=build_dir / doctrees,
+        builder=sphinx_builder,
         force_all=True,
-        freshenv=True,
-        warningiserror=True,
+        freshenv=builder in ("html", "gettext"),
+        warningiserror=builder != "pdflatex",
         keep_going=True,
     )
-    return result if isinstance(result, int) else 1
+    if result != 0 or builder != "pdflatex":
+        return result if isinstance(result, int) else 1
+    return subprocess.run(["make", "all-pdf"], cwd=outdir, check=False).returncode
+
+
+def publish_student_edition(language: str, build_dir: Path) -> Path | None:
+    """Make the student edition of one language's notebooks and put it in its site as a zip.
+
+    Needs nbgrader (requirements-dev.txt); without it the sites have no student edition.
+    """
+    if importlib.util.find_spec("nbgrader") is None:
+        print("[editions.build] nbgrader is not installed: no student edition in the site")
+        return None
+    from editions.student import build as student_edition
+
+    site = build_dir / "html" / LANGUAGES[language]
+    archive = site / STUDENT_EDITION
+    with tempfile.TemporaryDirectory() as course:  # the autograder stays with the instructor
+        notebooks = student_edition(
+            ROOT, Path(course) / "course", notebooks=site / "_sources", language=language
+        )
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for notebook in notebooks:
+                bundle.write(notebook, f"xent-student-edition/{notebook.name}")
+    return archive
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[editions.build] {language}: {time.perf_counter() - start:.1f} s, status {status}")
         if status:
             return status
+        if args.builder == "html":
+            publish_student_edition(language, build_dir)
     return 0
 
 

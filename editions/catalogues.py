@@ -3,9 +3,9 @@
 A translated message is parsed by MyST like the English one, so everything that is markup in
 the English must come through unchanged: each role with its target (``{term}`交叉熵
 <cross-entropy>``` keeps the target ``cross-entropy``), each glue key with its format, each
-``$...$`` formula, each inline code span and footnote reference, and the number of bold and italic spans (bold whose
-inside starts or ends with punctuation, written next to a Chinese character, is not bold in
-Markdown: ``**“熵”**的`` shows its asterisks; put the quotes outside, ``“**熵**”的``).
+``$...$`` formula, each inline code span and footnote reference, and the number of bold and
+italic spans (bold whose inside starts or ends with punctuation, written next to a Chinese
+character, is not bold in Markdown: ``**“熵”**的`` shows its asterisks; write ``“**熵**”的``).
 
 Run ``python -m editions.catalogues [FILE.po ...]`` to list every problem (all catalogues when
 no file is named); ``tests/test_translation.py`` runs the same checks on catalogues updated

@@ -17,12 +17,11 @@ builds both languages (see the README). This extension makes three things work:
 
 from __future__ import annotations
 
+import csv
 import os
 import re
-from typing import Any
-
-import csv
 from pathlib import Path
+from typing import Any
 
 from docutils import nodes
 from sphinx import addnodes
@@ -49,8 +48,8 @@ FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 def glue_from_page(msgstr: str, source_path: str) -> str:
     """Point every glue role of a translated message at the page the message comes from.
 
-    >>> glue_from_page("熵为 {glue:text}`h:.3f` 比特，共 {glue:text}`n` 步", "chapters/02_entropy.md")
-    '熵为 {glue:text}`02_entropy.md::h:.3f` 比特，共 {glue:text}`02_entropy.md::n:s` 步'
+    >>> glue_from_page("{glue:text}`h:.3f` 比特，{glue:text}`n` 步", "chapters/02_entropy.md")
+    '{glue:text}`02_entropy.md::h:.3f` 比特，{glue:text}`02_entropy.md::n:s` 步'
     """
     page = os.path.basename(source_path)
 
@@ -163,11 +162,25 @@ def other_language(
     folder = LANGUAGES[there][0]
     url = f"{up}{folder + '/' if folder else ''}{pagename}.html"
     _, name, title = LANGUAGES[there]
-    context["xent_other_language"] = {"url": url, "code": there.replace("_", "-"), "name": name,
-                                      "title": title}
+    context["xent_other_language"] = {
+        "url": url,
+        "code": there.replace("_", "-"),
+        "name": name,
+        "title": title,
+    }
     context["metatags"] = context.get("metatags", "") + (
         f'<link rel="alternate" hreflang="{there.replace("_", "-")}" href="{url}" />\n'
     )
+
+
+def add_demo_translations(app: Sphinx) -> None:
+    """On the Chinese site, the kernel-free demos speak Chinese (``static/xent-demos-zh.js``).
+
+    The demos' HTML comes from the one execution both languages share, so their words are
+    translated in the reader's browser, on pages whose ``<html lang>`` is Chinese.
+    """
+    if app.config.language.startswith("zh"):
+        app.add_js_file("xent-demos-zh.js")
 
 
 def add_language_switcher(app: Sphinx, config: Any) -> None:
@@ -175,6 +188,9 @@ def add_language_switcher(app: Sphinx, config: Any) -> None:
     config.templates_path.append(str(TEMPLATES))
     options = config.html_theme_options
     options["article_header_end"] = ["article-header-buttons.html", "xent-language.html"]
+    folder = LANGUAGES.get(config.language, LANGUAGES["en"])[0]
+    if folder:  # Binder and Colab open this language's notebooks (the workflow puts them there)
+        options["path_to_docs"] = folder
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -182,7 +198,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("terminology-table", TerminologyTable)
     app.add_search_language(SearchChineseWithSingleCharacters)
     app.connect("config-inited", add_language_switcher)
-    app.connect("html-page-context", other_language)
+    app.connect("builder-inited", add_demo_translations)
+    # Before the theme drops the header templates that render empty.
+    app.connect("html-page-context", other_language, priority=100)
     app.connect("config-inited", render_figures_for_gettext)
     app.connect("doctree-read", offer_prose_only)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,7 +1,7 @@
 """The student edition: every chapter as a notebook without solutions, plus its autograder.
 
 Run ``python -m editions.student`` from the repository root after building the book
-(``jupyter-book build .``; ``--help`` for options). It is made from the notebook edition the
+(``python -m editions.build``; ``--help`` for options). It is made from the notebook edition the
 build writes (``_build/html/_sources/<chapter>.ipynb``, see :mod:`editions.notebooks`), so the
 student reads the same clean Markdown as every other reader. For each chapter of ``_toc.yml`` it
 
@@ -43,10 +43,17 @@ NBGRADER_CONFIG = '''"""nbgrader configuration of the xent book's student editio
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "xent-book"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}
-c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.code_stub = {{"python": "{code_stub}\\nraise NotImplementedError()"}}
+c.ClearSolutions.text_stub = "{text_stub}"
 c.ExecutePreprocessor.timeout = 120
 '''
+
+
+#: What a removed solution leaves for the student to fill in, in each language of the book.
+STUBS = {
+    "en": {"code_stub": "# YOUR CODE HERE", "text_stub": "YOUR ANSWER HERE"},
+    "zh_CN": {"code_stub": "# 在这里写你的代码", "text_stub": "在这里写下你的答案"},
+}
 
 
 def _nbgrader(grade_id: str, *, solution: bool, points: int = 0) -> dict[str, Any]:
@@ -126,6 +133,7 @@ def build(
     out: str | Path,
     chapters: Sequence[str] | None = None,
     notebooks: str | Path | None = None,
+    language: str = "en",
 ) -> list[Path]:
     """Write the student edition of the book at ``root`` into the course folder ``out``.
 
@@ -139,7 +147,11 @@ def build(
         Document names (``"chapters/01_information"``); default: every chapter in the toc.
     notebooks : str or Path, optional
         Where the book's build wrote the notebook edition (default:
-        ``<root>/_build/html/_sources``, where ``jupyter-book build`` puts it).
+        ``<root>/_build/html/_sources``, where the build puts it; the Chinese edition's is
+        ``<root>/_build/html/zh/_sources``).
+    language : str, optional
+        The notebooks' language, for the placeholders nbgrader leaves where a solution was
+        (``"en"`` or ``"zh_CN"``).
 
     Returns
     -------
@@ -160,12 +172,13 @@ def build(
     if missing:
         raise FileNotFoundError(
             f"the notebook edition of {', '.join(missing)} is not in {edition}: build the book "
-            "first (jupyter-book build .), or pass --notebooks"
+            "first (python -m editions.build), or pass --notebooks"
         )
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    (out / "nbgrader_config.py").write_text(NBGRADER_CONFIG, encoding="utf-8")
+    config = NBGRADER_CONFIG.format(**STUBS[language])
+    (out / "nbgrader_config.py").write_text(config, encoding="utf-8")
     released = []
     for doc in docs:
         name = Path(doc).name
@@ -346,6 +359,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the built notebook edition (default: <root>/_build/html/_sources)",
     )
     parser.add_argument(
+        "--language", choices=sorted(STUBS), default="en", help="the notebooks' language"
+    )
+    parser.add_argument(
         "--grade", metavar="NOTEBOOK", nargs="+", help="autograde submitted notebooks, each alone"
     )
     parser.add_argument("--student", default="student", help="student id for --grade")
@@ -372,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         return 1 if failed else 0
     try:
-        paths = build(args.root, args.out, notebooks=args.notebooks)
+        paths = build(args.root, args.out, notebooks=args.notebooks, language=args.language)
     except FileNotFoundError as error:
         print(error)
         return 2

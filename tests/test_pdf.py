@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, jupyter_book_command
+from conftest import ROOT, build_command
 
 TARGET = "xent-book"
 
@@ -69,9 +69,7 @@ def pdf_build(built_site: Path) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     out = built_site.parent.parent  # <out>/_build/html -> <out>: the same Sphinx environment
-    cmd = jupyter_book_command(
-        "build", str(ROOT), "--builder", "pdflatex", "--keep-going", "--path-output", str(out)
-    )
+    cmd = build_command("--path-output", str(out), "--language", "en", "--builder", "pdflatex")
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     assert result.returncode == 0, (
         f"the PDF build failed:\n{(result.stdout + result.stderr)[-4000:]}"

@@ -32,6 +32,11 @@ from conftest import ROOT
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PAGES = [*toc_files(), "search"]
 
+#: The book's two sites (one build): every test below runs on each.
+SITES = {"en": "", "zh": "zh/"}
+#: A search query per site, and the chapter it must find first.
+SEARCHES = {"en": ("entropy", "02_entropy.html"), "zh": ("熵", "02_entropy.html")}
+
 
 class QuietHandler(SimpleHTTPRequestHandler):
     """Serve files without logging every request to stderr."""
@@ -43,11 +48,14 @@ class QuietHandler(SimpleHTTPRequestHandler):
 class SiteServer:
     """A static file server for a built site on 127.0.0.1 and a random free port."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, language: str = "en") -> None:
         self.httpd = ThreadingHTTPServer(
             ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory))
         )
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.root = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        #: The site of one language: the English one at the root, the Chinese one in zh/.
+        self.language = language
+        self.url = self.root + SITES[language]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> SiteServer:
@@ -165,9 +173,9 @@ def move_sliders(page: Any, visit: Visit) -> None:
             visit.dead_sliders.append(label)
 
 
-@pytest.fixture(scope="module")
-def site(built_site: Path) -> Iterator[SiteServer]:
-    with SiteServer(built_site) as server:
+@pytest.fixture(scope="module", params=list(SITES))
+def site(request: pytest.FixtureRequest, built_site: Path) -> Iterator[SiteServer]:
+    with SiteServer(built_site, request.param) as server:
         yield server
 
 
@@ -268,18 +276,42 @@ def test_icons_are_drawn_from_the_bundled_web_font(visits: Any, doc: str) -> Non
     assert not undrawn, f"{doc}: icons without a Font Awesome glyph: {undrawn[:5]}"
 
 
-def test_search_finds_entropy(site: SiteServer, browser: Any) -> None:
-    visit = Visit(url=f"{site.url}search.html?q=entropy")
+@pytest.mark.parametrize("query", ["entropy", "cross-entropy", "交叉熵", "KL 散度"])
+def test_search_finds_the_chapters(site: SiteServer, browser: Any, query: str) -> None:
+    """Each site finds chapters for its own words (and the Chinese one for 交叉熵 typed whole)."""
+    if (site.language == "en") != query.isascii():
+        pytest.skip(f"{query!r} is not a word of the {site.language} site")
+    visit = Visit(url=f"{site.url}search.html?q={query}")
     context = browser.new_context()
     try:
         page = open_page(context, visit.url, visit)
         results = page.locator("#search-results ul.search li")
         results.first.wait_for(timeout=15_000)
-        count = results.count()
+        page.wait_for_timeout(500)
+        hrefs = page.evaluate(
+            "() => [...document.querySelectorAll('#search-results ul.search li a')]"
+            ".map(a => a.getAttribute('href'))"
+        )
     finally:
         context.close()
-    assert count >= 1, "searching for 'entropy' lists no page"
+    chapters = {h.split("#")[0].split("?")[0] for h in hrefs if re.search(r"/0\d_", h)}
+    assert len(chapters) >= 3, f"searching for {query!r} finds only {sorted(chapters)}"
     assert not visit.blocked and not visit.console_errors, (visit.blocked, visit.console_errors)
+
+
+@pytest.mark.parametrize("doc", ["chapters/intro", "chapters/05_learning_slowdown", "search"])
+def test_language_switcher_opens_the_same_page(site: SiteServer, browser: Any, doc: str) -> None:
+    other = {"en": "zh", "zh": "en"}[site.language]
+    context = browser.new_context()
+    try:
+        page = open_page(context, f"{site.url}{doc}.html", Visit(url=doc))
+        page.locator("a.xent-language").first.click()
+        page.wait_for_load_state()
+        url, lang = page.url, page.evaluate("document.documentElement.lang")
+    finally:
+        context.close()
+    assert url.split("#")[0].split("?")[0] == f"{site.root}{SITES[other]}{doc}.html"
+    assert lang == {"en": "en", "zh": "zh-CN"}[other]
 
 
 def test_no_page_references_a_cdn(built_site: Path) -> None:
@@ -510,10 +542,11 @@ def test_every_chapter_page_is_checked_on_a_phone() -> None:
 def test_search_ranks_chapters_first_with_snippets_of_their_text(
     site: SiteServer, browser: Any
 ) -> None:
-    """Searching "entropy": chapter 2 (titled by it) before the glossary, snippets from prose."""
+    """Searching "entropy" (熵): chapter 2 (its title) before the glossary, snippets from prose."""
+    query, first = SEARCHES[site.language]
     context = browser.new_context()
     try:
-        page = open_page(context, f"{site.url}search.html?q=entropy", Visit(url="search"))
+        page = open_page(context, f"{site.url}search.html?q={query}", Visit(url="search"))
         results = page.locator("#search-results ul.search li")
         results.first.wait_for(timeout=15_000)
         # Pages get a snippet of their text; an API entry (a function of xent) shows its kind in
@@ -533,7 +566,7 @@ def test_search_ranks_chapters_first_with_snippets_of_their_text(
     finally:
         context.close()
     pages = [href.split("#")[0].split("?")[0] for href, _ in found]
-    assert pages[0].endswith("02_entropy.html"), f"first result: {pages[:3]}"
+    assert pages[0].endswith(first), f"first result: {pages[:3]}"
     chrome = [
         (p, s[:60])
         for p, (_, s) in zip(pages, found, strict=True)

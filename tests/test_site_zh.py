@@ -1,0 +1,165 @@
+"""The Chinese site (简体中文版): Chinese prose, the English site's numbers, linked both ways.
+
+The browser suite (tests/test_site_browser.py) runs on both sites; these tests read the built
+HTML of the two sites side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from test_book_build import chapter_files, toc_files
+
+from conftest import ROOT
+from editions.notebooks import toc_chapters
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+def soup(site: Path, doc: str) -> BeautifulSoup:
+    return BeautifulSoup((site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def prose(page: BeautifulSoup) -> str:
+    """The article's running text: no code, outputs, math or API entries."""
+    article = page.select_one("article.bd-article")
+    assert article is not None
+    for junk in article.select(
+        "div.cell, pre, code, .math, mjx-container, dl.py, .bibliography, .footnote, "
+        "table.xent-terminology, div.highlight, .headerlink"
+    ):
+        junk.decompose()
+    return re.sub(r"\\\(.*?\\\)|\\\[.*?\\\]", " ", article.get_text(" "), flags=re.S)
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_page_is_chinese(built_site_zh: Path, doc: str) -> None:
+    page = soup(built_site_zh, doc)
+    assert page.html.get("lang") == "zh-CN"
+    assert CJK.search(page.select_one("h1").get_text()), f"{doc}: the title is not Chinese"
+    if doc in ("chapters/bibliography", "chapters/api"):
+        return  # the references and the docstrings stay as they were written
+    text = prose(page)
+    cjk, latin = len(CJK.findall(text)), len(LATIN.findall(text))
+    # Chinese prose still names functions, units and people in Latin letters.
+    assert cjk / (cjk + latin) > 0.6, (
+        f"{doc}: only {cjk} of {cjk + latin} letters of the prose are Chinese"
+    )
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_glued_numbers_are_the_english_pages(
+    built_site: Path, built_site_zh: Path, doc: str
+) -> None:
+    """Every computed number of the English page appears on the Chinese page, as often."""
+
+    def glued(site: Path) -> Counter[str]:
+        return Counter(s.get_text() for s in soup(site, doc).select(".pasted-text"))
+
+    english, chinese = glued(built_site), glued(built_site_zh)
+    assert chinese == english, (
+        f"{doc}: only English {english - chinese}, only Chinese {chinese - english}"
+    )
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_figures_have_chinese_alt_text_and_captions(built_site_zh: Path, doc: str) -> None:
+    page = soup(built_site_zh, doc)
+    for img in page.select("article.bd-article img"):
+        alt = img.get("alt", "")
+        assert CJK.search(alt), f"{doc}: alt text not in Chinese: {alt}"
+    for caption in page.select("article.bd-article figcaption"):
+        text = caption.get_text()
+        assert CJK.search(text), f"{doc}: caption not in Chinese: {text}"
+
+
+def _switcher_target(site: Path, html: Path) -> Path:
+    link = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").select_one(
+        "a.xent-language"
+    )
+    assert link is not None, f"{html.relative_to(site)} has no language switcher"
+    return (html.parent / urlparse(link["href"]).path).resolve()
+
+
+def test_every_page_links_to_itself_in_the_other_language(
+    built_site: Path, built_site_zh: Path
+) -> None:
+    def pages(site: Path) -> list[Path]:  # not index.html, which only redirects
+        found = [p for p in site.rglob("*.html") if "_static" not in p.parts]
+        found = [p for p in found if 'http-equiv="Refresh"' not in p.read_text()]
+        return [p for p in found if site == built_site_zh or built_site_zh not in p.parents]
+
+    english, chinese = pages(built_site), pages(built_site_zh)
+    assert len(english) == len(chinese) > len(toc_files())
+    for page in english:
+        assert _switcher_target(built_site, page) == built_site_zh / page.relative_to(built_site)
+    for page in chinese:
+        assert _switcher_target(built_site_zh, page) == built_site / page.relative_to(built_site_zh)
+
+
+def test_glossary_shows_the_terminology_table(built_site: Path, built_site_zh: Path) -> None:
+    table = soup(built_site_zh, "chapters/glossary").select_one("table.xent-terminology")
+    assert table is not None, "the Chinese glossary has no terminology table"
+    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in table.select("tbody tr")]
+    assert ["cross-entropy", "交叉熵"] == rows[[r[0] for r in rows].index("cross-entropy")][:2]
+    assert not soup(built_site, "chapters/glossary").select("table.xent-terminology")
+
+
+def test_chapter_exercises_and_solutions_are_translated(built_site_zh: Path) -> None:
+    for doc in chapter_files():
+        article = soup(built_site_zh, doc).select_one("article.bd-article")
+        titles = [t.get_text(strip=True) for t in article.select(".admonition-title")]
+        assert "学习目标" in titles, f"{doc}: no 学习目标 (learning objectives)"
+        assert any(t.startswith("练习") for t in titles), f"{doc}: no 练习 (exercise) titles"
+        solutions = article.select(".solution")
+        assert solutions and all(CJK.search(s.get_text()) for s in solutions), doc
+
+
+def test_search_index_holds_the_books_chinese_terms(built_site_zh: Path) -> None:
+    script = (built_site_zh / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(script[script.index("(") + 1 : script.rindex(")")])
+    for term in ("交叉熵", "熵", "自信息", "困惑度", "标签平滑", "似然"):
+        assert term in index["terms"] or term in index["titleterms"], f"{term} is not searchable"
+
+
+@pytest.mark.parametrize("doc", toc_chapters(ROOT))
+def test_chinese_notebook_edition(built_site_zh: Path, doc: str) -> None:
+    """The chapter's Chinese notebook is in the site, linked from the page, and Chinese."""
+    page = soup(built_site_zh, doc)
+    links = [a.get("href", "") for a in page.find_all("a")]
+    assert any(h.endswith(f"_sources/{doc}.ipynb") for h in links), f"{doc}: no .ipynb download"
+    nb = nbformat.read(built_site_zh / "_sources" / f"{doc}.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert len(CJK.findall(markdown)) > 2000, f"{doc}: the notebook's prose is not Chinese"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_student_edition_is_downloadable_from_the_instructors_page(
+    built_site: Path, language: str
+) -> None:
+    site = built_site / ("zh" if language == "zh" else "")
+    page = site / "chapters" / "instructors.html"
+    links = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select(
+        'a[href$="xent-student-edition.zip"]'
+    )
+    assert links, f"the {language} instructors' page does not link the student edition"
+    archive = (page.parent / links[0]["href"]).resolve()
+    assert archive == site / "xent-student-edition.zip" and archive.is_file()
+    with zipfile.ZipFile(archive) as bundle:
+        names = sorted(Path(name).stem for name in bundle.namelist())
+        assert names == sorted(Path(doc).name for doc in toc_chapters(ROOT))
+        text = "".join(bundle.read(name).decode("utf-8") for name in bundle.namelist())
+    stub = {"en": "YOUR ANSWER HERE", "zh": "在这里写下你的答案"}[language]
+    assert stub in text, f"no written answer is left for the student ({stub!r})"
+    assert "check(" in text, "the student notebooks lost their check cells"
+    if language == "zh":
+        assert len(CJK.findall(text)) > 1000, "the Chinese student edition is not in Chinese"
