@@ -26,18 +26,21 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.locale import init as init_locale
 from sphinx.search.zh import SearchChinese
 from sphinx.transforms import i18n
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.i18n import docname_to_domain
 
 ROOT = Path(__file__).resolve().parents[1]
 TERMINOLOGY = ROOT / "locales" / "zh_CN" / "terminology.csv"
 TEMPLATES = Path(__file__).with_name("templates")
 
-#: The book's languages: Sphinx language code -> (folder of its site in _build/html, name, title).
+#: The book's languages: Sphinx language code -> (folder of its site in _build/html, name,
+#: short name for a phone's header, title of the switcher's link).
 LANGUAGES = {
-    "en": ("", "English", "Read this page in English"),
-    "zh_CN": ("zh", "中文", "阅读本页的简体中文版"),
+    "en": ("", "English", "EN", "Read this page in English"),
+    "zh_CN": ("zh", "中文", "中", "阅读本页的简体中文版"),
 }
 
 #: A glue role whose key names no document: ``{glue}`key```, ``{glue:text}`key:.3f```, ...
@@ -161,16 +164,46 @@ def other_language(
         up += "../" * len(Path(LANGUAGES[here][0]).parts)
     folder = LANGUAGES[there][0]
     url = f"{up}{folder + '/' if folder else ''}{pagename}.html"
-    _, name, title = LANGUAGES[there]
+    _, name, short, title = LANGUAGES[there]
     context["xent_other_language"] = {
         "url": url,
         "code": there.replace("_", "-"),
         "name": name,
+        "short": short,
         "title": title,
     }
     context["metatags"] = context.get("metatags", "") + (
         f'<link rel="alternate" hreflang="{there.replace("_", "-")}" href="{url}" />\n'
     )
+
+
+def _catalogue(app: Sphinx, docname: str) -> Any:
+    """The Chinese (or other) translations of one page, as Sphinx itself loads them."""
+    dirs = [os.path.join(app.srcdir, directory) for directory in app.config.locale_dirs]
+    domain = docname_to_domain(docname, app.config.gettext_compact)
+    return init_locale(dirs, app.config.language, domain)[0]
+
+
+def translate_part_captions(app: Sphinx, doctree: nodes.document) -> None:
+    """Translate the part captions of the table of contents (Foundations, ...).
+
+    sphinx-external-toc inserts the book's toctrees after Sphinx has translated the page, so
+    their captions (in the root page's catalogue) are translated here, before the sidebar's
+    table of contents is collected from them.
+    """
+    if app.config.language == "en":
+        return
+    toctrees = [node for node in doctree.findall(addnodes.toctree) if node.get("caption")]
+    if toctrees:
+        catalogue = _catalogue(app, app.env.docname)
+        for node in toctrees:
+            node["caption"] = catalogue.gettext(node["caption"])
+
+
+def translate_title(app: Sphinx) -> None:
+    """The site's title (sidebar, browser tab) in the site's language, from the root page."""
+    if app.config.language != "en":
+        app.config.html_title = _catalogue(app, app.config.root_doc).gettext(app.config.html_title)
 
 
 def add_demo_translations(app: Sphinx) -> None:
@@ -199,6 +232,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_search_language(SearchChineseWithSingleCharacters)
     app.connect("config-inited", add_language_switcher)
     app.connect("builder-inited", add_demo_translations)
+    app.connect("builder-inited", translate_title)
+    # Before Sphinx's collectors (priority 500) copy the toctrees into the sidebar's contents.
+    app.connect("doctree-read", translate_part_captions, priority=400)
     # Before the theme drops the header templates that render empty.
     app.connect("html-page-context", other_language, priority=100)
     app.connect("config-inited", render_figures_for_gettext)
