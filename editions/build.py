@@ -29,10 +29,10 @@ import time
 import zipfile
 from pathlib import Path
 
+from editions.i18n import LANGUAGES
+
 ROOT = Path(__file__).resolve().parents[1]
 
-#: Language code -> where its site goes inside ``_build/html``.
-LANGUAGES = {"en": "", "zh_CN": "zh"}
 
 #: The student edition's notebooks, as one download in each site (linked by the instructors' page).
 STUDENT_EDITION = "xent-student-edition.zip"
@@ -43,8 +43,14 @@ def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
     from jupyter_book.sphinx import build_sphinx
 
     sphinx_builder = "latex" if builder == "pdflatex" else builder
-    if builder == "html":
-        outdir = build_dir / "html" / LANGUAGES[language]
+    folder = LANGUAGES[language][0]
+    # Another language's site is built beside the English one and then moved into place:
+    # myst-nb writes executed notebooks next to the output folder, and the site would get them.
+    staged = builder == "html" and bool(folder)
+    if staged:
+        outdir = build_dir / language / "html"
+    elif builder == "html":
+        outdir = build_dir / "html"
     else:
         outdir = build_dir / sphinx_builder
     # The English website and PDF share one environment, so the PDF reads nothing again;
@@ -72,9 +78,15 @@ def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
         warningiserror=builder != "pdflatex",
         keep_going=True,
     )
-    if result != 0 or builder != "pdflatex":
+    if result != 0:
         return result if isinstance(result, int) else 1
-    return subprocess.run(["make", "all-pdf"], cwd=outdir, check=False).returncode
+    if staged:
+        shutil.rmtree(build_dir / "html" / folder, ignore_errors=True)
+        (build_dir / "html").mkdir(exist_ok=True)
+        outdir.rename(build_dir / "html" / folder)
+    if builder == "pdflatex":
+        return subprocess.run(["make", "all-pdf"], cwd=outdir, check=False).returncode
+    return 0
 
 
 def publish_student_edition(language: str, build_dir: Path) -> Path | None:
@@ -87,7 +99,7 @@ def publish_student_edition(language: str, build_dir: Path) -> Path | None:
         return None
     from editions.student import build as student_edition
 
-    site = build_dir / "html" / LANGUAGES[language]
+    site = build_dir / "html" / LANGUAGES[language][0]
     archive = site / STUDENT_EDITION
     with tempfile.TemporaryDirectory() as course:  # the autograder stays with the instructor
         notebooks = student_edition(

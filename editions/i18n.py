@@ -1,18 +1,27 @@
-"""The Chinese edition's Sphinx plumbing: what is translated, and glue inside translations.
+"""The Chinese edition's Sphinx plumbing (简体中文版): what is translated, and how it shows.
 
-The translations themselves are gettext catalogues in ``locales/zh_CN/LC_MESSAGES/`` (one per
-page, ``gettext_compact: false``), kept with ``sphinx-intl``; ``python -m editions.build``
-builds both languages (see the README). This extension makes three things work:
+The translations are gettext catalogues in ``locales/zh_CN/LC_MESSAGES/`` (one per page,
+``gettext_compact: false``), kept with ``sphinx-intl`` and checked by ``editions.catalogues``;
+``python -m editions.build`` builds both languages (see the README). This extension:
 
-* **Glue in translated paragraphs.** Sphinx parses each translated message as a separate
-  little document, which cannot see the notebook's glue data, so ``{glue:text}`key``` would
-  vanish. Inside a message the role is rewritten to myst-nb's cross-document form
-  ``{glue:text}`page.md::key```, which resolves against the page's stored glue data.
-* **Figures' alt text.** myst-nb renders an output's image only for builders that display
-  images; the catalogue builder (``gettext``) gets the SVG too, so the alt text is extracted.
-* **Only prose is offered for translation.** The API appendix's docstrings stay English: they
-  are the code's own documentation (what ``help()`` shows in a notebook); the page's own prose
-  is translated. Display equations are not messages either: they read the same in Chinese.
+* **Keeps glue and footnotes alive in translations.** Sphinx parses each translated message as
+  a separate little document, which cannot see the notebook's glue data, so a
+  ``{glue:text}`key``` would vanish: inside a message it is pointed at its page,
+  ``{glue:text}`page.md::key``` (myst-nb's cross-document form). A footnote reference is one
+  only where its definition is in the same document, so a stand-in definition is appended.
+* **Offers prose only.** myst-nb renders images for the catalogue builder too, so figures'
+  alt text is extracted. The API appendix's docstrings stay English (they are the code's own
+  documentation, what ``help()`` shows in a notebook; the page's own prose is translated), and
+  display equations are not messages: they read the same in Chinese.
+* **Translates what Sphinx misses:** the part captions of the table of contents (inserted by
+  sphinx-external-toc after Sphinx translated the page) and the site's title.
+* **Links the two sites.** Every page's header gets a switcher to the same page in the other
+  language (``templates/xent-language.html``), and Binder and Colab open this language's
+  notebooks.
+* **Searches Chinese.** Sphinx's Chinese search, with the terminology table as jieba's
+  dictionary and one-character words (熵) kept.
+* Shows the terminology table (``{terminology-table}``) on the Chinese glossary, and loads
+  ``static/xent-demos-zh.js``, which translates the kernel-free demos in the reader's browser.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from myst_parser.parsers.sphinx_ import MystParser
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.locale import init as init_locale
@@ -66,6 +76,18 @@ def glue_from_page(msgstr: str, source_path: str) -> str:
 
 
 _publish_msgstr = i18n.publish_msgstr
+_get_filetype = i18n.get_filetype
+
+
+def _filetype_of_a_message(source_suffix: Any, filename: str) -> str:
+    """Parse a translated message as MyST Markdown, not as a whole notebook.
+
+    A message is one paragraph: myst-nb's notebook parser would set up a notebook for each of
+    the book's thousand messages (most of the Chinese build's time); the roles it needs (glue,
+    term, cite, ...) are Sphinx's and work in plain MyST.
+    """
+    filetype = _get_filetype(source_suffix, filename)
+    return "markdown" if filetype == "myst-nb" else filetype
 
 
 def _publish_msgstr_with_glue(
@@ -87,6 +109,18 @@ def offer_prose_only(app: Sphinx, doctree: nodes.document) -> None:
             node["translatable"] = False
     for node in doctree.findall(nodes.math_block):
         node["translatable"] = False
+
+
+def forget_message_documents(app: Sphinx, doctree: nodes.document) -> None:
+    """Let translated nodes belong to their page, not to the little document of their message.
+
+    Some nodes of a parsed translation keep a reference to the document Sphinx parsed the
+    message as; pickled with the page, those documents made the Chinese doctrees six times
+    the English ones, and every cross-reference that loads a page slow.
+    """
+    for node in doctree.findall():
+        if node._document is not None and node._document is not doctree:
+            node._document = None
 
 
 def render_figures_for_gettext(app: Sphinx, config: Any) -> None:
@@ -228,6 +262,8 @@ def add_language_switcher(app: Sphinx, config: Any) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     i18n.publish_msgstr = _publish_msgstr_with_glue
+    i18n.get_filetype = _filetype_of_a_message  # used only by publish_msgstr
+    app.add_source_parser(MystParser)  # for "markdown" only: .md pages stay myst-nb's
     app.add_directive("terminology-table", TerminologyTable)
     app.add_search_language(SearchChineseWithSingleCharacters)
     app.connect("config-inited", add_language_switcher)
@@ -239,4 +275,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", other_language, priority=100)
     app.connect("config-inited", render_figures_for_gettext)
     app.connect("doctree-read", offer_prose_only)
+    app.connect("doctree-read", forget_message_documents)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -99,6 +99,25 @@ def _number(numbers: Any) -> str:
     return ".".join(map(str, numbers))
 
 
+#: The words the notebook edition writes itself, in each language of the book.
+LABELS = {
+    "en": {
+        "figure": "Fig. {}",
+        "exercise": "Exercise",
+        "solution": "Solution",
+        "references": "References",
+        "in_the_book": "in the book",
+    },
+    "zh_CN": {
+        "figure": "图 {}",
+        "exercise": "练习",
+        "solution": "解答",
+        "references": "参考文献",
+        "in_the_book": "见本书",
+    },
+}
+
+
 class Converter:
     """Convert one resolved doctree of the book into notebook cells.
 
@@ -112,6 +131,8 @@ class Converter:
         The website's root URL (ending in ``/``): cross-page links and glossary terms point there.
     images : dict, optional
         The HTML builder's ``images`` (source URI -> file name in ``_images/``).
+    language : str, optional
+        The page's language (a key of ``LABELS``), for the words the conversion adds.
 
     Examples
     --------
@@ -127,7 +148,9 @@ class Converter:
         fignumbers: dict[str, dict[str, Any]],
         site_url: str,
         images: dict[str, str] | None = None,
+        language: str = "en",
     ):
+        self.labels = LABELS.get(language, LABELS["en"])
         self.docname = docname
         self.images = images or {}
         self.fignumbers = fignumbers
@@ -160,8 +183,9 @@ class Converter:
         if not self.citations:
             return ""
         entries = sorted(self.citations.values())
-        lines = [f"- {_escape(entry)} ([in the book]({url}))" for entry, url in entries]
-        return "## References\n\n" + "\n".join(lines)
+        book = self.labels["in_the_book"]
+        lines = [f"- {_escape(entry)} ([{book}]({url}))" for entry, url in entries]
+        return f"## {self.labels['references']}\n\n" + "\n".join(lines)
 
     # -- URLs -------------------------------------------------------------------------------
 
@@ -398,7 +422,7 @@ class Converter:
         ident = figure["ids"][0] if figure.get("ids") else ""
         number = self.numbered("figure", ident) if ident else ""
         text = self.children(caption).strip()
-        return f"**Fig. {number}** {text}" if number else text
+        return f"**{self.labels['figure'].format(number)}** {text}" if number else text
 
     def code_cell(self, node: nodes.Element) -> CodeCell:
         cell = CodeCell(int(node["cell_index"]))
@@ -449,7 +473,8 @@ class Converter:
         number = self.numbered("exercise", node.get("label", ""))
         title = next((c for c in node.children if isinstance(c, nodes.title)), None)
         extra = self.children(title).strip() if title is not None else ""
-        heading = f"Exercise {number}" if number else "Exercise"
+        word = self.labels["exercise"]
+        heading = f"{word} {number}" if number else word
         if extra:
             heading += f": {extra}"
         out: list[str | CodeCell] = ["#" * min(max(level + 1, 2), 6) + " " + heading]
@@ -461,7 +486,7 @@ class Converter:
     def solution(self, node: nodes.Element, level: int) -> list[Any]:
         """A solution folded in ``<details>`` (tagged ``solution``); its code cells collapsed."""
         title = next((c for c in node.children if isinstance(c, nodes.title)), None)
-        summary = title.astext().strip() if title is not None else "Solution"
+        summary = title.astext().strip() if title is not None else self.labels["solution"]
         summary = re.sub(r"\s+", " ", summary)
         label = node.get("target_label", "")
         out: list[str | CodeCell] = []

@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from editions.i18n import LANGUAGES
+
 __all__ = [
     "CHECK_CALL",
     "downloadable",
@@ -160,6 +162,7 @@ def edition_notebook(
     fignumbers: dict[str, dict[str, Any]],
     website: str,
     images: dict[str, str] | None = None,
+    language: str = "en",
 ) -> tuple[Any, list[str]]:
     """The notebook edition of one chapter, from its resolved doctree and executed notebook.
 
@@ -178,6 +181,8 @@ def edition_notebook(
     images : dict, optional
         The HTML builder's ``images`` (source URI -> file name in ``_images/``), for pictures
         the prose shows (the website's copies are linked).
+    language : str, optional
+        The page's language: the words the conversion adds ("Fig.", "Exercise") are in it.
 
     Returns
     -------
@@ -202,7 +207,7 @@ def edition_notebook(
 
     from editions.markdown import CodeCell, Converter, MarkdownCell
 
-    converter = Converter(docname, fignumbers, website, images)
+    converter = Converter(docname, fignumbers, website, images, language)
     items = converter.cells(doctree)
     code = [i for i, c in enumerate(executed.cells) if c.cell_type == "code"]
     shown = {item.index for item in items if isinstance(item, CodeCell)}
@@ -269,6 +274,8 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
     repo = app.config.html_theme_options.get("repository_url") or "https://github.com/OWNER/REPO"
     branch = app.config.html_theme_options.get("repository_branch") or "main"
     website = app.config.xent_site_url or site_url(repo)
+    folder = LANGUAGES.get(app.config.language, ("",))[0]
+    website = website.rstrip("/") + "/" + (f"{folder}/" if folder else "")  # this language's site
     fignumbers = app.env.toc_fignumbers.get(pagename, {})
     nb, unknown = edition_notebook(
         doctree,
@@ -277,6 +284,7 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
         fignumbers,
         website,
         getattr(app.builder, "images", {}),
+        app.config.language,
     )
     if unknown:
         logging.getLogger(__name__).warning(

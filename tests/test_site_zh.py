@@ -140,6 +140,8 @@ def test_chinese_notebook_edition(built_site_zh: Path, doc: str) -> None:
     nb = nbformat.read(built_site_zh / "_sources" / f"{doc}.ipynb", as_version=4)
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert len(CJK.findall(markdown)) > 2000, f"{doc}: the notebook's prose is not Chinese"
+    added = [w for w in ("**Fig.", "## Exercise", "## References", "in the book") if w in markdown]
+    assert not added, f"{doc}: the notebook edition added English words: {added}"
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
