@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     languages = list(LANGUAGES) if args.language == "all" else [args.language]
     if "en" in languages and not args.keep_cache:
         shutil.rmtree(build_dir / ".jupyter_cache", ignore_errors=True)
+        if args.builder == "html":  # Sphinx would keep a changed stylesheet's old copy
+            shutil.rmtree(build_dir / "html", ignore_errors=True)
     for language in languages:
         # One process per language: Sphinx and docutils keep global state between builds.
         start = time.perf_counter()

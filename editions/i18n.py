@@ -143,7 +143,7 @@ class TerminologyTable(SphinxDirective):
         if not self.config.language.startswith("zh"):
             return []
         self.env.note_dependency(str(TERMINOLOGY))
-        rows = terminology()
+        rows = sorted(terminology(), key=lambda row: row["English"].lower())
         columns = list(rows[0])
         table = nodes.table(classes=["xent-terminology"])
         group = nodes.tgroup(cols=len(columns))
@@ -158,8 +158,8 @@ class TerminologyTable(SphinxDirective):
             parent += row
         title = nodes.rubric(text="术语对照表")
         intro = nodes.paragraph(
-            text="本书中文版统一使用下表的译名；正文第一次出现某个术语时，"
-            "可以点击它查看上面的释义。"
+            text="本书中文版统一使用下表的译名（按英文字母顺序排列）；"
+            "正文中的术语可以点击，查看上面的释义。"
         )
         return [title, intro, table]
 

@@ -13,6 +13,24 @@ document.addEventListener("DOMContentLoaded", () => {
   Search.htmlToText = (html, anchor) => {
     const doc = new DOMParser().parseFromString(html, "text/html");
     doc.querySelectorAll(chrome).forEach((el) => el.remove());
+    // Math is TeX source in the page's file: show "H(p, q)", not "\(H(p, q)\)".
+    doc.querySelectorAll(".math").forEach((el) => { el.textContent = plainTeX(el.textContent); });
     return toText(doc.documentElement.outerHTML, anchor);
   };
 });
+
+/* A readable approximation of a short TeX formula, for a snippet. */
+function plainTeX(tex) {
+  const symbols = { Vert: "‖", mid: "|", ge: "≥", le: "≤", sim: "~", cdot: "·", times: "×",
+    infty: "∞", sum: "Σ", log: "log", ln: "ln", exp: "exp", leftarrow: "←", to: "→",
+    alpha: "α", beta: "β", gamma: "γ", epsilon: "ε", varepsilon: "ε", eta: "η", lambda: "λ",
+    mu: "μ", sigma: "σ", theta: "θ", ell: "ℓ", partial: "∂", approx: "≈", neq: "≠" };
+  return tex
+    .replace(/^\s*\\[([]|\\[)\]]\s*$/g, "")
+    .replace(/\\(?:mathrm|text|mathbb|mathbf|operatorname)\{([^{}]*)\}/g, "$1")
+    .replace(/\\([a-zA-Z]+)/g, (m, name) => (name in symbols ? symbols[name] : ""))
+    .replace(/\\[,;!: ]/g, " ")
+    .replace(/[{}]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+}
