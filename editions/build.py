@@ -34,6 +34,10 @@ from editions.i18n import LANGUAGES
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: The executed notebooks of the English pass, kept for the other languages' notebook editions
+#: (myst-nb's own copies, in jupyter_execute/, have no outputs when they come from the cache).
+EXECUTED = "executed"
+
 #: The student edition's notebooks, as one download in each site (linked by the instructors' page).
 STUDENT_EDITION = "xent-student-edition.zip"
 
@@ -65,6 +69,9 @@ def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
         "nb_execution_mode": "cache",
         "nb_execution_cache_path": str(build_dir / ".jupyter_cache"),
     }
+    if language != "en":
+        # The notebook edition takes code and outputs from the English pass's executed copies.
+        overrides["xent_executed_notebooks"] = str(build_dir / EXECUTED)
     result = build_sphinx(
         ROOT,
         outdir,
@@ -136,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[editions.build] {language}: {time.perf_counter() - start:.1f} s, status {status}")
         if status:
             return status
+        if args.builder == "html" and language == "en":
+            shutil.rmtree(build_dir / EXECUTED, ignore_errors=True)
+            shutil.copytree(build_dir / "jupyter_execute", build_dir / EXECUTED)
         if args.builder == "html":
             publish_student_edition(language, build_dir)
     return 0

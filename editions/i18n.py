@@ -16,8 +16,8 @@ The translations are gettext catalogues in ``locales/zh_CN/LC_MESSAGES/`` (one p
 * **Translates what Sphinx misses:** the part captions of the table of contents (inserted by
   sphinx-external-toc after Sphinx translated the page) and the site's title.
 * **Links the two sites.** Every page's header gets a switcher to the same page in the other
-  language (``templates/xent-language.html``), and Binder and Colab open this language's
-  notebooks.
+  language (``templates/xent-language.html``). (Binder and Colab open this language's
+  notebooks: ``editions.notebooks``.)
 * **Searches Chinese.** Sphinx's Chinese search, with the terminology table as jieba's
   dictionary and one-character words (熵) kept.
 * Shows the terminology table (``{terminology-table}``) on the Chinese glossary, and loads
@@ -255,9 +255,6 @@ def add_language_switcher(app: Sphinx, config: Any) -> None:
     config.templates_path.append(str(TEMPLATES))
     options = config.html_theme_options
     options["article_header_end"] = ["article-header-buttons.html", "xent-language.html"]
-    folder = LANGUAGES.get(config.language, LANGUAGES["en"])[0]
-    if folder:  # Binder and Colab open this language's notebooks (the workflow puts them there)
-        options["path_to_docs"] = folder
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -107,6 +107,7 @@ LABELS = {
         "solution": "Solution",
         "references": "References",
         "in_the_book": "in the book",
+        "folded_code": "{}: click the dots to show the code.",
     },
     "zh_CN": {
         "figure": "图 {}",
@@ -114,6 +115,7 @@ LABELS = {
         "solution": "解答",
         "references": "参考文献",
         "in_the_book": "见本书",
+        "folded_code": "{}：点击省略号显示代码。",
     },
 }
 
@@ -496,6 +498,6 @@ class Converter:
             else:
                 item.tags += ["solution", f"solution-of:{label}"]
                 # JupyterLab shows a collapsed cell's first line: let it say what is hidden.
-                item.heading = f"# {summary}: click the dots to show the code."
+                item.heading = "# " + self.labels["folded_code"].format(summary)
                 out.append(item)
         return out

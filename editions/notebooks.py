@@ -258,6 +258,20 @@ def edition_notebook(
 # Sphinx extension
 
 
+def executed_notebook(app: Any, pagename: str) -> Any:
+    """The page's notebook as this build executed it, with its outputs.
+
+    myst-nb writes each page's executed notebook to ``jupyter_execute/`` beside the site. A
+    build that took the outputs from the execution cache (the Chinese pass of
+    ``editions.build``) writes it without them, so ``xent_executed_notebooks`` points such a
+    build at the executing build's folder.
+    """
+    import nbformat
+
+    folder = app.config.xent_executed_notebooks or Path(app.outdir).parent / "jupyter_execute"
+    return nbformat.read(Path(folder) / f"{pagename}.ipynb", as_version=4)
+
+
 def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict, doctree) -> None:
     """Write the notebook edition of a chapter as ``_sources/<page>.ipynb``; fix the launch links.
 
@@ -269,7 +283,6 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
     import nbformat
     from sphinx.util import logging
 
-    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     repo = app.config.html_theme_options.get("repository_url") or "https://github.com/OWNER/REPO"
     branch = app.config.html_theme_options.get("repository_branch") or "main"
@@ -280,7 +293,7 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
     nb, unknown = edition_notebook(
         doctree,
         pagename,
-        nbformat.read(executed, as_version=4),
+        executed_notebook(app, pagename),
         fignumbers,
         website,
         getattr(app.builder, "images", {}),
@@ -295,16 +308,18 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
     nbformat.write(nb, target)
 
     nb_branch = app.config.xent_notebooks_branch
+    # The workflow publishes each language's notebooks in its site's folder (zh/chapters/...).
+    published = f"{folder}/{pagename}.ipynb" if folder else f"{pagename}.ipynb"
     for group in context.get("header_buttons", []):
         for button in group.get("buttons", []) if isinstance(group, dict) else []:
             if button.get("text") == "Colab":
                 button["url"] = re.sub(
-                    r"/blob/[^/]+/.*$", f"/blob/{nb_branch}/{pagename}.ipynb", button["url"]
+                    r"/blob/[^/]+/.*$", f"/blob/{nb_branch}/{published}", button["url"]
                 )
             elif button.get("text") == "Binder":
                 button["url"] = re.sub(
                     r"/v2/gh/([^/]+)/([^/]+)/[^?]+\?.*$",
-                    rf"/v2/gh/\1/\2/{nb_branch}?urlpath=lab/tree/{pagename}.ipynb",
+                    rf"/v2/gh/\1/\2/{nb_branch}?urlpath=lab/tree/{published}",
                     button["url"],
                 )
 
@@ -315,5 +330,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("xent_notebooks_branch", "notebooks", "html")
     # The website's URL, for links from the notebooks (default: GitHub Pages of the repository).
     app.add_config_value("xent_site_url", "", "html")
+    # Where the executed notebooks are (default: myst-nb's jupyter_execute/ beside the site).
+    app.add_config_value("xent_executed_notebooks", "", "html")
     app.connect("html-page-context", _publish_notebook, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

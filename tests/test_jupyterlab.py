@@ -28,6 +28,17 @@ import pytest
 from editions.markdown import myst_leftovers
 
 CHAPTERS = ["chapters/02_entropy", "chapters/05_learning_slowdown"]
+#: Read in JupyterLab too: a chapter of the Chinese notebook edition (the same code cells).
+CHINESE = ["zh/chapters/05_learning_slowdown"]
+
+
+def notebook_of(built_site: Path, doc: str) -> Path:
+    """The notebook edition of ``doc`` ("zh/chapters/..." for the Chinese site's)."""
+    if doc.startswith("zh/"):
+        return built_site / "zh" / "_sources" / f"{doc.removeprefix('zh/')}.ipynb"
+    return built_site / "_sources" / f"{doc}.ipynb"
+
+
 TOKEN = "xent-book-test-token"
 #: The notebook on show (other tabs stay in the page, hidden).
 ACTIVE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
@@ -44,9 +55,9 @@ def lab(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """JupyterLab serving copies of the chapters' notebooks; yields (base URL, folder)."""
     home = tmp_path_factory.mktemp("lab")
     work = home / "work"
-    for doc in CHAPTERS:
+    for doc in CHAPTERS + CHINESE:
         (work / doc).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(built_site / "_sources" / f"{doc}.ipynb", work / f"{doc}.ipynb")
+        shutil.copyfile(notebook_of(built_site, doc), work / f"{doc}.ipynb")
     settings = home / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     # Render every cell (no virtual scrolling), so the page can be checked as a whole.
@@ -120,7 +131,7 @@ def _shot(page, name: str) -> None:
 
 def _open(page, base: str, doc: str) -> None:
     # A workspace of its own, reset: the notebook is the only tab.
-    name = Path(doc).name.replace("_", "-")
+    name = doc.replace("/", "-").replace("_", "-")
     page.goto(f"{base}/lab/workspaces/{name}/tree/{doc}.ipynb?reset&token={TOKEN}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
@@ -133,13 +144,14 @@ def _open(page, base: str, doc: str) -> None:
     page.wait_for_timeout(1000)
 
 
-@pytest.mark.parametrize("doc", CHAPTERS)
+@pytest.mark.parametrize("doc", CHAPTERS + CHINESE)
 def test_chapter_reads_right_in_jupyterlab(built_site: Path, lab, page, doc: str) -> None:
     base, _ = lab
-    nb = nbformat.read(built_site / "_sources" / f"{doc}.ipynb", as_version=4)
+    nb = nbformat.read(notebook_of(built_site, doc), as_version=4)
     prose = [c for c in nb.cells if c.cell_type == "markdown"]
     n_display = sum(c.source.count("$$") // 2 for c in prose)
-    captions = [c.source.split("**")[1] for c in prose if c.source.startswith("**Fig. ")]
+    figure = "**图 " if doc.startswith("zh/") else "**Fig. "
+    captions = [c.source.split("**")[1] for c in prose if c.source.startswith(figure)]
     n_solutions = sum("solution" in c.metadata.get("tags", []) for c in prose)
     _open(page, base, doc)
     page.wait_for_function(
@@ -147,7 +159,7 @@ def test_chapter_reads_right_in_jupyterlab(built_site: Path, lab, page, doc: str
         f'mjx-container[display="true"]\').length >= {n_display}',
         timeout=60_000,
     )
-    _shot(page, f"{Path(doc).name}-top")
+    _shot(page, f"{doc.replace('/', '-')}-top")
     text = page.locator(f"{ACTIVE} .jp-Notebook").text_content()
     rendered = "\n".join(
         page.locator(f"{ACTIVE} .jp-MarkdownCell .jp-RenderedMarkdown").all_inner_texts()
@@ -162,13 +174,14 @@ def test_chapter_reads_right_in_jupyterlab(built_site: Path, lab, page, doc: str
         first.scroll_into_view_if_needed()
         page.mouse.wheel(0, 250)
         page.wait_for_timeout(300)
-        _shot(page, f"{Path(doc).name}-figure")
+        _shot(page, f"{doc.replace('/', '-')}-figure")
     images = page.locator(f"{ACTIVE} .jp-OutputArea-output img")
     assert images.count() >= len(captions), f"{doc}: {images.count()} images for {captions}"
     for i in range(images.count()):
         assert images.nth(i).evaluate("img => img.naturalWidth") > 0, f"{doc}: an image is empty"
+    solution = "解答" if doc.startswith("zh/") else "Solution to"
     details = page.locator(f"{ACTIVE} .jp-RenderedMarkdown details").filter(
-        has=page.locator("summary", has_text="Solution to")
+        has=page.locator("summary", has_text=solution)
     )
     assert details.count() == n_solutions > 0, f"{doc}: {details.count()} folded solutions"
     for i in range(details.count()):
@@ -176,10 +189,10 @@ def test_chapter_reads_right_in_jupyterlab(built_site: Path, lab, page, doc: str
         assert not details.nth(i).locator("p").first.is_visible(), f"{doc}: solution visible"
     last = details.last
     last.locator("summary").scroll_into_view_if_needed()
-    _shot(page, f"{Path(doc).name}-exercises")
+    _shot(page, f"{doc.replace('/', '-')}-exercises")
     last.locator("summary").click()
     assert last.get_attribute("open") is not None and last.locator("p").first.is_visible()
-    _shot(page, f"{Path(doc).name}-solution-open")
+    _shot(page, f"{doc.replace('/', '-')}-solution-open")
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)
@@ -189,7 +202,7 @@ def test_run_all_finishes_without_error(lab, page, doc: str) -> None:
     demo = page.locator(f"{ACTIVE} .jp-OutputArea-output .xent-demo").first
     if demo.count():  # before running, an untrusted notebook's demo still reads as something
         demo.scroll_into_view_if_needed()
-        _shot(page, f"{Path(doc).name}-demo-before-run")
+        _shot(page, f"{doc.replace('/', '-')}-demo-before-run")
         assert "run" in demo.inner_text().lower(), f"{doc}: demo unreadable before running"
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
@@ -202,11 +215,11 @@ def test_run_all_finishes_without_error(lab, page, doc: str) -> None:
     page.wait_for_timeout(1000)
     if demo.count():
         demo.scroll_into_view_if_needed()
-        _shot(page, f"{Path(doc).name}-demo-after-run")
+        _shot(page, f"{doc.replace('/', '-')}-demo-after-run")
     explorer = page.locator(f"{ACTIVE} .jp-OutputArea-output .widget-vbox").first
     if explorer.count():  # sliders and chart fit one screen
         explorer.scroll_into_view_if_needed()
-        _shot(page, f"{Path(doc).name}-explorer-after-run")
+        _shot(page, f"{doc.replace('/', '-')}-explorer-after-run")
         chart = explorer.locator("img").first
         assert chart.bounding_box()["width"] <= 600, f"{doc}: the explorer's chart is too wide"
     page.keyboard.press("Control+s")

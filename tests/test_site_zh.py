@@ -137,11 +137,36 @@ def test_chinese_notebook_edition(built_site_zh: Path, doc: str) -> None:
     page = soup(built_site_zh, doc)
     links = [a.get("href", "") for a in page.find_all("a")]
     assert any(h.endswith(f"_sources/{doc}.ipynb") for h in links), f"{doc}: no .ipynb download"
+    # Binder and Colab open the Chinese notebook, published under zh/ on the notebooks branch.
+    launch = [h for h in links if "mybinder.org" in h or "colab.research" in h]
+    assert len(launch) == 2 and all(
+        h.endswith(f"/notebooks/zh/{doc}.ipynb") or h.endswith(f"lab/tree/zh/{doc}.ipynb")
+        for h in launch
+    ), launch
     nb = nbformat.read(built_site_zh / "_sources" / f"{doc}.ipynb", as_version=4)
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert len(CJK.findall(markdown)) > 2000, f"{doc}: the notebook's prose is not Chinese"
     added = [w for w in ("**Fig.", "## Exercise", "## References", "in the book") if w in markdown]
     assert not added, f"{doc}: the notebook edition added English words: {added}"
+
+
+@pytest.mark.parametrize("doc", toc_chapters(ROOT))
+def test_chinese_notebook_has_the_english_code_and_outputs(
+    built_site: Path, built_site_zh: Path, doc: str
+) -> None:
+    """Same code cells, same outputs (figures, printed numbers) as the English notebook."""
+
+    def code(site: Path) -> list[tuple[str, list[dict]]]:
+        nb = nbformat.read(site / "_sources" / f"{doc}.ipynb", as_version=4)
+        cells = [c for c in nb.cells if c.cell_type == "code"]
+        # A folded solution's code opens with a comment in the page's language; then the same.
+        return [(re.sub(r"^# .*\n", "", c.source), list(c.outputs)) for c in cells]
+
+    english, chinese = code(built_site), code(built_site_zh)
+    assert [s for s, _ in chinese] == [s for s, _ in english], f"{doc}: the code cells differ"
+    for (source, ours), (_, theirs) in zip(chinese, english, strict=True):
+        assert ours == theirs, f"{doc}: outputs of {source[:60]!r} differ"
+    assert sum(len(outputs) for _, outputs in chinese) > 0, f"{doc}: no outputs at all"
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
