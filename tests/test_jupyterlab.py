@@ -135,9 +135,15 @@ def _open(page, base: str, doc: str) -> None:
     page.goto(f"{base}/lab/workspaces/{name}/tree/{doc}.ipynb?reset&token={TOKEN}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    cells = page.locator(f"{ACTIVE} .jp-Cell")
-    for i in range(cells.count()):  # Markdown cells render when they come into view
-        cells.nth(i).scroll_into_view_if_needed()
+    # Markdown cells render when they come into view. Scrolled from the page's own script:
+    # JupyterLab may replace a cell's element meanwhile, which a Playwright handle would not
+    # survive (the second pass reaches any replacement).
+    for _ in range(2):
+        page.evaluate(
+            "async (sel) => { for (const cell of document.querySelectorAll(sel)) {"
+            " cell.scrollIntoView(); await new Promise((r) => setTimeout(r, 15)); } }",
+            f"{ACTIVE} .jp-Cell",
+        )
     page.locator(
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell"
     ).first.scroll_into_view_if_needed()
