@@ -110,10 +110,13 @@ def update(build_dir: Path, locale_dirs: Path) -> None:
     """Regenerate the templates from the current English and merge them into the catalogues."""
     build = [sys.executable, "-m", "editions.build", "--path-output", str(build_dir)]
     options = ["--language", "en", "--builder", "gettext", "--keep-cache"]
-    subprocess.run([*build, *options], cwd=ROOT, check=True, capture_output=True)
     intl = [sys.executable, "-m", "sphinx_intl", "update", "-l", "zh_CN", "-w", "0"]
     paths = ["-p", str(build_dir / "_build" / "gettext"), "-d", str(locale_dirs)]
-    subprocess.run([*intl, *paths], cwd=ROOT, check=True, capture_output=True)
+    for command in ([*build, *options], [*intl, *paths]):
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        if result.returncode:
+            log = (result.stdout + result.stderr)[-3000:]
+            raise RuntimeError(f"{' '.join(command[1:4])} failed:\n{log}")
 
 
 def main(argv: list[str]) -> int:
