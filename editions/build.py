@@ -55,6 +55,8 @@ def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
         outdir = build_dir / language / "html"
     elif builder == "html":
         outdir = build_dir / "html"
+    elif builder == "gettext":  # a folder of its own: its jupyter_execute/ has no outputs
+        outdir = build_dir / "gettext" / "templates"
     else:
         outdir = build_dir / sphinx_builder
     # The English website and PDF share one environment, so the PDF reads nothing again;

@@ -111,7 +111,7 @@ def update(build_dir: Path, locale_dirs: Path) -> None:
     build = [sys.executable, "-m", "editions.build", "--path-output", str(build_dir)]
     options = ["--language", "en", "--builder", "gettext", "--keep-cache"]
     intl = [sys.executable, "-m", "sphinx_intl", "update", "-l", "zh_CN", "-w", "0"]
-    paths = ["-p", str(build_dir / "_build" / "gettext"), "-d", str(locale_dirs)]
+    paths = ["-p", str(build_dir / "_build" / "gettext" / "templates"), "-d", str(locale_dirs)]
     for command in ([*build, *options], [*intl, *paths]):
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         if result.returncode:
