@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -82,3 +83,38 @@ def browser() -> Iterator[Any]:
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def offline_page(browser: Any) -> Iterator[Any]:
+    """A fresh page whose every network request is refused; it fails on any script error.
+
+    A test fails after the fact if its page raised a JavaScript error or tried to reach the
+    network (anything but a ``file:`` URL), so a demo is checked to be self-contained.
+    """
+    context = browser.new_context()
+    outside: list[str] = []
+    context.route(re.compile(r"^(?!file:).*"), lambda r: (outside.append(r.request.url), r.abort()))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    yield page
+    assert not errors, f"the demo's script raised: {errors}"
+    assert not outside, f"the demo tried to reach the network: {outside}"
+    context.close()
+
+
+def open_demo(page: Any, folder: Path, html: str) -> Any:
+    """Show a demo's HTML in ``page``, as a local file of its own; return the page."""
+    path = folder / "demo.html"
+    path.write_text(f"<!doctype html><meta charset=utf-8><body>{html}</body>", "utf-8")
+    page.goto(path.as_uri())
+    return page
+
+
+def set_control(page: Any, name: str, value: str) -> None:
+    """Set a demo's control the way a reader does: change its value, fire the input event."""
+    page.locator(f"[name={name}]").evaluate(
+        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }",
+        value,
+    )

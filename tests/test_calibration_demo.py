@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import open_demo, set_control
 from xent import calibration as cal
 from xent import demos
 from xent import functional as xf
@@ -73,31 +74,11 @@ def readout(pg) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 
 def set_temperature(pg, value: str) -> None:  # type: ignore[no-untyped-def]
-    pg.locator("[name=t]").evaluate(
-        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }",
-        value,
-    )
-
-
-@pytest.fixture
-def offline_page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context()
-    outside: list[str] = []
-    context.route(re.compile(r"^(?!file:).*"), lambda r: (outside.append(r.request.url), r.abort()))
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda err: errors.append(str(err)))
-    yield pg
-    assert not errors, f"the demo's script raised: {errors}"
-    assert not outside, f"the demo tried to reach the network: {outside}"
-    context.close()
+    set_control(pg, "t", value)
 
 
 def test_browser_numbers_match_xent_at_every_temperature(offline_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path = tmp_path / "demo.html"
-    body = demos.calibration_demo_html(LOGITS, LABELS)
-    path.write_text(f"<!doctype html><meta charset=utf-8><body>{body}</body>", "utf-8")
-    offline_page.goto(path.as_uri())
+    open_demo(offline_page, tmp_path, demos.calibration_demo_html(LOGITS, LABELS))
     start = offline_page.locator(".readout").inner_text()
     for t in ["1", "0.25", "0.5", "1.37", "2", "4"]:
         set_temperature(offline_page, t)

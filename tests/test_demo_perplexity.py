@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import open_demo, set_control
 from xent import demos
 
 MODELS = {"byte trigram": (1.0, 2.36), "word trigram": (2.3, 2.14)}
@@ -43,49 +44,26 @@ def test_notebook_wrapper() -> None:
     assert "<script>" in demos.perplexity_demo(MODELS)._repr_html_()
 
 
-def _set(pg, name: str, value: str) -> None:  # type: ignore[no-untyped-def]
-    pg.locator(f"[name={name}]").evaluate(
-        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }",
-        value,
-    )
-
-
-def test_sliders_give_two_to_the_bits_per_token(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context()
-    outside: list[str] = []
-    context.route(re.compile(r"^(?!file:).*"), lambda r: (outside.append(r.request.url), r.abort()))
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda err: errors.append(str(err)))
-    path = tmp_path / "demo.html"
-    body = demos.perplexity_demo_html(MODELS)
-    path.write_text(f"<!doctype html><meta charset=utf-8><body>{body}</body>", "utf-8")
-    pg.goto(path.as_uri())
+def test_sliders_give_two_to_the_bits_per_token(offline_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pg = open_demo(offline_page, tmp_path, demos.perplexity_demo_html(MODELS))
     readout = pg.locator(".readout")
     assert float(readout.get_attribute("data-ppl")) == pytest.approx(4.0)
     line = pg.locator("path.line").get_attribute("d")
     for bpb, bpt in [(2.36, 1.0), (2.14, 2.3), (1.64, 4.4), (4.0, 6.0), (0.5, 1.0)]:
-        _set(pg, "bpb", f"{bpb}")
-        _set(pg, "bpt", f"{bpt}")
+        set_control(pg, "bpb", f"{bpb}")
+        set_control(pg, "bpt", f"{bpt}")
         assert float(readout.get_attribute("data-bits-per-token")) == pytest.approx(bpb * bpt)
         assert float(readout.get_attribute("data-ppl")) == pytest.approx(2 ** (bpb * bpt))
         assert f"{bpb * bpt:.2f} bits per token" in readout.inner_text()
     # the bits-per-byte slider tilts the line; the model at 4.4 bytes/token and 1.64 bpb: 2^7.2
     assert pg.locator("path.line").get_attribute("d") != line
-    _set(pg, "bpb", "1.64")
-    _set(pg, "bpt", "4.4")
+    set_control(pg, "bpb", "1.64")
+    set_control(pg, "bpt", "4.4")
     assert math.log2(float(readout.get_attribute("data-ppl"))) == pytest.approx(1.64 * 4.4)
-    assert not errors and not outside
-    context.close()
 
 
-def test_chapter_demo_on_the_built_page(built_site, browser) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context()
-    outside: list[str] = []
-    context.route(re.compile(r"^(?!file:).*"), lambda r: (outside.append(r.request.url), r.abort()))
-    pg = context.new_page()
+def test_chapter_demo_on_the_built_page(built_site, offline_page) -> None:  # type: ignore[no-untyped-def]
+    pg = offline_page
     pg.goto((built_site / "chapters" / "08_language_models.html").as_uri())
     assert pg.locator(".xent-demo").count() == 1
     assert float(pg.locator(".readout").get_attribute("data-ppl")) == pytest.approx(4.0)
-    assert not outside, f"the page tried to reach the network: {outside}"
-    context.close()

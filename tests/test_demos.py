@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import open_demo, set_control
 from xent import demos, info
 from xent.neuron import train
 
@@ -65,31 +66,13 @@ def test_notebook_wrapper_returns_displayable_html() -> None:
 
 
 @pytest.fixture
-def page(browser, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Open a fresh page whose every network request is refused (and recorded)."""
-    context = browser.new_context()
-    requests: list[str] = []
+def page(offline_page, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Open a demo in a fresh page whose every network request is refused (and recorded)."""
 
-    def refuse(route) -> None:  # type: ignore[no-untyped-def]
-        requests.append(route.request.url)
-        route.abort()
+    def show(*args, demo=demos.slowdown_demo_html, **kwargs) -> object:  # type: ignore[no-untyped-def]
+        return open_demo(offline_page, tmp_path, demo(*args, **kwargs))
 
-    context.route(re.compile(r"^(?!file:).*"), refuse)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda err: errors.append(str(err)))
-
-    def open_demo(*args, demo=demos.slowdown_demo_html, **kwargs) -> object:  # type: ignore[no-untyped-def]
-        path = tmp_path / "demo.html"
-        body = demo(*args, **kwargs)
-        path.write_text(f"<!doctype html><meta charset=utf-8><body>{body}</body>", "utf-8")
-        pg.goto(path.as_uri())
-        return pg
-
-    yield open_demo
-    assert not errors, f"the demo's script raised: {errors}"
-    assert not requests, f"the demo tried to reach the network: {requests}"
-    context.close()
+    return show
 
 
 def readout(pg) -> dict[str, float | str]:  # type: ignore[no-untyped-def]
@@ -101,14 +84,6 @@ def readout(pg) -> dict[str, float | str]:  # type: ignore[no-untyped-def]
         "grad0": float(el.get_attribute("data-grad0")),
         "curve": pg.locator("polyline.main").get_attribute("points"),
     }
-
-
-def set_value(pg, name: str, value: str) -> None:  # type: ignore[no-untyped-def]
-    """Set a control the way a reader does: change its value and fire the input event."""
-    pg.locator(f"[name={name}]").evaluate(
-        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }",
-        value,
-    )
 
 
 @pytest.mark.parametrize("start", [(0.6, 0.9), (2.0, 2.0)])
@@ -133,7 +108,7 @@ def test_moving_sliders_changes_curve_and_readout(page) -> None:  # type: ignore
         pg.keyboard.press("ArrowRight")
     assert pg.locator("[name=w]").input_value() == "2"
     assert pg.locator("output[for=w]").inner_text() == "2"
-    set_value(pg, "b", "2")
+    set_control(pg, "b", "2")
     after = readout(pg)
     assert after["curve"] != before["curve"] and after["text"] != before["text"]
     assert after["final"] == pytest.approx(train(2.0, 2.0, "quadratic").a[-1], abs=1e-6)
@@ -145,11 +120,11 @@ def test_cost_rate_and_iterations_controls(page) -> None:  # type: ignore[no-unt
     got = readout(pg)
     assert got["final"] == pytest.approx(train(2.0, 2.0, "cross_entropy").a[-1], abs=1e-6)
     assert "cross-entropy cost" in pg.locator(".lmain").text_content()
-    set_value(pg, "eta", "0.005")
+    set_control(pg, "eta", "0.005")
     got = readout(pg)
     ref = train(2.0, 2.0, "cross_entropy", eta=0.005).a[-1]
     assert got["final"] == pytest.approx(ref, abs=1e-6)
-    set_value(pg, "epochs", "100")
+    set_control(pg, "epochs", "100")
     got = readout(pg)
     ref = train(2.0, 2.0, "cross_entropy", eta=0.005, epochs=100).a[-1]
     assert got["final"] == pytest.approx(ref, abs=1e-6)
@@ -157,22 +132,17 @@ def test_cost_rate_and_iterations_controls(page) -> None:  # type: ignore[no-unt
     assert pg.locator(".xmax").text_content() == "100"
 
 
-def test_demo_on_the_built_page_runs_offline(built_site, browser) -> None:  # type: ignore[no-untyped-def]
+def test_demo_on_the_built_page_runs_offline(built_site, offline_page) -> None:  # type: ignore[no-untyped-def]
     """The chapter's demo, as the website serves it, computes train()'s numbers."""
-    context = browser.new_context()
-    outside: list[str] = []
-    context.route(re.compile(r"^(?!file:).*"), lambda r: (outside.append(r.request.url), r.abort()))
-    pg = context.new_page()
+    pg = offline_page
     pg.goto((built_site / "chapters" / "05_learning_slowdown.html").as_uri())
     assert pg.locator(".xent-demo").count() == 1
     assert readout(pg)["final"] == pytest.approx(train(0.6, 0.9, "quadratic").a[-1], abs=1e-6)
-    set_value(pg, "w", "2")
-    set_value(pg, "b", "2")
+    set_control(pg, "w", "2")
+    set_control(pg, "b", "2")
     pg.locator("[name=cost]").select_option("cross_entropy")
     ref = train(2.0, 2.0, "cross_entropy").a[-1]
     assert readout(pg)["final"] == pytest.approx(ref, abs=1e-6)
-    assert not outside, f"the page tried to reach the network: {outside}"
-    context.close()
 
 
 # --- the shared scaffold and the demos of chapters 1 to 3 --------------------------------------
@@ -236,7 +206,7 @@ def data(pg) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def set_weights(pg, prefix: str, weights) -> None:  # type: ignore[no-untyped-def]
     for i, w in enumerate(weights):
-        set_value(pg, f"{prefix}{i}", f"{w:g}")
+        set_control(pg, f"{prefix}{i}", f"{w:g}")
 
 
 def test_surprisal_demo_in_the_browser(page) -> None:  # type: ignore[no-untyped-def]
@@ -250,7 +220,7 @@ def test_surprisal_demo_in_the_browser(page) -> None:  # type: ignore[no-untyped
     assert data(pg)["text"] != got["text"] and pg.locator(".dot").get_attribute("cy") != dot
     assert pg.locator("output[for=p]").inner_text() == "0.251"
     for p in ["0.001", "0.125", "0.37", "0.5", "0.999", "1"]:
-        set_value(pg, "p", p)
+        set_control(pg, "p", p)
         got = data(pg)
         assert float(got["p"]) == float(p)
         assert float(got["bits"]) == pytest.approx(info.surprisal(float(p)), abs=1e-6)
@@ -308,7 +278,7 @@ def test_kl_demo_in_the_browser(page) -> None:  # type: ignore[no-untyped-def]
     ref = kl_reference([0.6, 0.3, 0.1], [0.2, 0.3, 0.5])
     for key, value in ref.items():
         assert float(start[key]) == pytest.approx(value, abs=1e-6), key
-    set_value(pg, "q1", "0.9")
+    set_control(pg, "q1", "0.9")
     assert data(pg)["text"] != start["text"]
     cases = [
         ([0.6, 0.3, 0.1], [0.6, 0.3, 0.1]),  # q = p: both divergences 0
@@ -339,14 +309,9 @@ def test_kl_demo_in_the_browser(page) -> None:  # type: ignore[no-untyped-def]
         ("03_kl_and_cross_entropy", "dpq", info.kl_divergence([0.6, 0.3, 0.1], [0.2, 0.3, 0.5])),
     ],
 )
-def test_chapter_demos_on_the_built_pages(built_site, browser, chapter, key, expected) -> None:  # type: ignore[no-untyped-def]
+def test_chapter_demos_on_the_built_pages(built_site, offline_page, chapter, key, expected) -> None:  # type: ignore[no-untyped-def]
     """Each chapter's demo, as the website serves it, runs offline and computes xent's number."""
-    context = browser.new_context()
-    outside: list[str] = []
-    context.route(re.compile(r"^(?!file:).*"), lambda r: (outside.append(r.request.url), r.abort()))
-    pg = context.new_page()
+    pg = offline_page
     pg.goto((built_site / "chapters" / f"{chapter}.html").as_uri())
     assert pg.locator(".xent-demo").count() == 1
     assert float(data(pg)[key]) == pytest.approx(expected, abs=1e-6)
-    assert not outside, f"the page tried to reach the network: {outside}"
-    context.close()
