@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from test_book_build import chapter_files, toc_files
+from test_book_build import chapter_files, page, toc_files
 
 from conftest import ROOT
 from editions.notebooks import toc_chapters
@@ -25,13 +25,9 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 
 
-def soup(site: Path, doc: str) -> BeautifulSoup:
-    return BeautifulSoup((site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
-
-
-def prose(page: BeautifulSoup) -> str:
+def prose(html: BeautifulSoup) -> str:
     """The article's running text: no code, outputs, math or API entries."""
-    article = page.select_one("article.bd-article")
+    article = html.select_one("article.bd-article")
     assert article is not None
     for junk in article.select(
         "div.cell, pre, code, .math, mjx-container, dl.py, .bibliography, .footnote, "
@@ -43,12 +39,12 @@ def prose(page: BeautifulSoup) -> str:
 
 @pytest.mark.parametrize("doc", toc_files())
 def test_page_is_chinese(built_site_zh: Path, doc: str) -> None:
-    page = soup(built_site_zh, doc)
-    assert page.html.get("lang") == "zh-CN"
-    assert CJK.search(page.select_one("h1").get_text()), f"{doc}: the title is not Chinese"
+    html = page(built_site_zh, doc)
+    assert html.html.get("lang") == "zh-CN"
+    assert CJK.search(html.select_one("h1").get_text()), f"{doc}: the title is not Chinese"
     if doc in ("chapters/bibliography", "chapters/api"):
         return  # the references and the docstrings stay as they were written
-    text = prose(page)
+    text = prose(html)
     cjk, latin = len(CJK.findall(text)), len(LATIN.findall(text))
     # Chinese prose still names functions, units and people in Latin letters.
     assert cjk / (cjk + latin) > 0.6, (
@@ -63,7 +59,7 @@ def test_glued_numbers_are_the_english_pages(
     """Every computed number of the English page appears on the Chinese page, as often."""
 
     def glued(site: Path) -> Counter[str]:
-        return Counter(s.get_text() for s in soup(site, doc).select(".pasted-text"))
+        return Counter(s.get_text() for s in page(site, doc).select(".pasted-text"))
 
     english, chinese = glued(built_site), glued(built_site_zh)
     assert chinese == english, (
@@ -73,11 +69,11 @@ def test_glued_numbers_are_the_english_pages(
 
 @pytest.mark.parametrize("doc", toc_files())
 def test_figures_have_chinese_alt_text_and_captions(built_site_zh: Path, doc: str) -> None:
-    page = soup(built_site_zh, doc)
-    for img in page.select("article.bd-article img"):
+    html = page(built_site_zh, doc)
+    for img in html.select("article.bd-article img"):
         alt = img.get("alt", "")
         assert CJK.search(alt), f"{doc}: alt text not in Chinese: {alt}"
-    for caption in page.select("article.bd-article figcaption"):
+    for caption in html.select("article.bd-article figcaption"):
         text = caption.get_text()
         assert CJK.search(text), f"{doc}: caption not in Chinese: {text}"
 
@@ -100,23 +96,23 @@ def test_every_page_links_to_itself_in_the_other_language(
 
     english, chinese = pages(built_site), pages(built_site_zh)
     assert len(english) == len(chinese) > len(toc_files())
-    for page in english:
-        assert _switcher_target(built_site, page) == built_site_zh / page.relative_to(built_site)
-    for page in chinese:
-        assert _switcher_target(built_site_zh, page) == built_site / page.relative_to(built_site_zh)
+    for path in english:
+        assert _switcher_target(built_site, path) == built_site_zh / path.relative_to(built_site)
+    for path in chinese:
+        assert _switcher_target(built_site_zh, path) == built_site / path.relative_to(built_site_zh)
 
 
 def test_glossary_shows_the_terminology_table(built_site: Path, built_site_zh: Path) -> None:
-    table = soup(built_site_zh, "chapters/glossary").select_one("table.xent-terminology")
+    table = page(built_site_zh, "chapters/glossary").select_one("table.xent-terminology")
     assert table is not None, "the Chinese glossary has no terminology table"
     rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in table.select("tbody tr")]
     assert ["cross-entropy", "交叉熵"] == rows[[r[0] for r in rows].index("cross-entropy")][:2]
-    assert not soup(built_site, "chapters/glossary").select("table.xent-terminology")
+    assert not page(built_site, "chapters/glossary").select("table.xent-terminology")
 
 
 def test_chapter_exercises_and_solutions_are_translated(built_site_zh: Path) -> None:
     for doc in chapter_files():
-        article = soup(built_site_zh, doc).select_one("article.bd-article")
+        article = page(built_site_zh, doc).select_one("article.bd-article")
         titles = [t.get_text(strip=True) for t in article.select(".admonition-title")]
         assert "学习目标" in titles, f"{doc}: no 学习目标 (learning objectives)"
         assert any(t.startswith("练习") for t in titles), f"{doc}: no 练习 (exercise) titles"
@@ -134,8 +130,8 @@ def test_search_index_holds_the_books_chinese_terms(built_site_zh: Path) -> None
 @pytest.mark.parametrize("doc", toc_chapters(ROOT))
 def test_chinese_notebook_edition(built_site_zh: Path, doc: str) -> None:
     """The chapter's Chinese notebook is in the site, linked from the page, and Chinese."""
-    page = soup(built_site_zh, doc)
-    links = [a.get("href", "") for a in page.find_all("a")]
+    html = page(built_site_zh, doc)
+    links = [a.get("href", "") for a in html.find_all("a")]
     assert any(h.endswith(f"_sources/{doc}.ipynb") for h in links), f"{doc}: no .ipynb download"
     # Binder and Colab open the Chinese notebook, published under zh/ on the notebooks branch.
     launch = [h for h in links if "mybinder.org" in h or "colab.research" in h]
@@ -174,12 +170,12 @@ def test_student_edition_is_downloadable_from_the_instructors_page(
     built_site: Path, language: str
 ) -> None:
     site = built_site / ("zh" if language == "zh" else "")
-    page = site / "chapters" / "instructors.html"
-    links = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select(
+    instructors = site / "chapters" / "instructors.html"
+    links = BeautifulSoup(instructors.read_text(encoding="utf-8"), "html.parser").select(
         'a[href$="xent-student-edition.zip"]'
     )
     assert links, f"the {language} instructors' page does not link the student edition"
-    archive = (page.parent / links[0]["href"]).resolve()
+    archive = (instructors.parent / links[0]["href"]).resolve()
     assert archive == site / "xent-student-edition.zip" and archive.is_file()
     with zipfile.ZipFile(archive) as bundle:
         names = sorted(Path(name).stem for name in bundle.namelist())
