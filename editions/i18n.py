@@ -101,6 +101,8 @@ def _publish_msgstr_with_glue(
 
 def offer_prose_only(app: Sphinx, doctree: nodes.document) -> None:
     """Keep autodoc's API entries and display equations out of the catalogues."""
+    if app.builder.name != "gettext":  # only the catalogue builder reads the mark
+        return
     for desc in doctree.findall(addnodes.desc):
         for node in desc.findall(nodes.TextElement):
             node["translatable"] = False
@@ -118,6 +120,8 @@ def forget_message_documents(app: Sphinx, doctree: nodes.document) -> None:
     message as; pickled with the page, those documents made the Chinese doctrees six times
     the English ones, and every cross-reference that loads a page slow.
     """
+    if app.config.language == "en":  # nothing was translated
+        return
     for node in doctree.findall():
         if node._document is not None and node._document is not doctree:
             node._document = None
