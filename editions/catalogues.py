@@ -17,6 +17,7 @@ each changed message fuzzy and each removed one obsolete; translate those, then 
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
@@ -120,10 +121,20 @@ def update(build_dir: Path, locale_dirs: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--update"]:
+    parser = argparse.ArgumentParser(
+        prog="python -m editions.catalogues",
+        description="List every untranslated, fuzzy, obsolete or broken message.",
+    )
+    parser.add_argument("files", nargs="*", type=Path, help="catalogues to check (default: all)")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="first regenerate the templates from the English and merge them (sphinx-intl)",
+    )
+    args = parser.parse_args(argv)
+    if args.update:
         update(ROOT, ROOT / "locales")
-        argv = []
-    paths = [Path(arg) for arg in argv] or catalogues()
+    paths = args.files or catalogues()
     lines = [line for path in paths for line in report(path)]
     print("\n".join(lines) or f"{len(paths)} catalogue(s): every message translated and intact")
     return 1 if lines else 0
