@@ -238,8 +238,12 @@ def translate_part_captions(app: Sphinx, doctree: nodes.document) -> None:
             node["caption"] = catalogue.gettext(node["caption"])
 
 
-def translate_title(app: Sphinx) -> None:
-    """The site's title (sidebar, browser tab) in the site's language, from the root page."""
+def translate_title(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    """The site's title (sidebar, browser tab) in the site's language, from the root page.
+
+    Run when reading starts, after Sphinx has compiled the catalogues (a fresh clone has no
+    ``.mo`` files before that); the title is first used when the pages are written.
+    """
     if app.config.language != "en":
         app.config.html_title = _catalogue(app, app.config.root_doc).gettext(app.config.html_title)
 
@@ -269,7 +273,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_search_language(SearchChineseWithSingleCharacters)
     app.connect("config-inited", add_language_switcher)
     app.connect("builder-inited", add_demo_translations)
-    app.connect("builder-inited", translate_title)
+    app.connect("env-before-read-docs", translate_title)
     # Before Sphinx's collectors (priority 500) copy the toctrees into the sidebar's contents.
     app.connect("doctree-read", translate_part_captions, priority=400)
     # Before the theme drops the header templates that render empty.

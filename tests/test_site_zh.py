@@ -42,6 +42,8 @@ def test_page_is_chinese(built_site_zh: Path, doc: str) -> None:
     html = page(built_site_zh, doc)
     assert html.html.get("lang") == "zh-CN"
     assert CJK.search(html.select_one("h1").get_text()), f"{doc}: the title is not Chinese"
+    book, tab = html.select_one(".logo__title").get_text(strip=True), html.title.get_text()
+    assert CJK.search(book) and tab.strip().endswith(book), f"{doc}: the book's title: {tab!r}"
     if doc in ("chapters/bibliography", "chapters/api"):
         return  # the references and the docstrings stay as they were written
     text = prose(html)
