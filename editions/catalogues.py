@@ -38,7 +38,7 @@ _markdown = MarkdownIt("commonmark")
 
 
 def catalogues() -> list[Path]:
-    """Every Chinese catalogue, one per page."""
+    """Every Chinese catalogue: one per page, and ``sphinx.po`` for the interface."""
     return sorted(LOCALE.rglob("*.po"))
 
 

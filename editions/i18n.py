@@ -36,6 +36,7 @@ from docutils import nodes
 from myst_parser.parsers.sphinx_ import MystParser
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.locale import get_translator
 from sphinx.locale import init as init_locale
 from sphinx.search.zh import SearchChinese
 from sphinx.transforms import i18n
@@ -265,6 +266,37 @@ def add_language_switcher(app: Sphinx, config: Any) -> None:
     options["article_header_end"] = ["article-header-buttons.html", "xent-language.html"]
 
 
+#: Settings whose values are words of the interface, not of the book.
+INTERFACE_SETTINGS = (
+    "togglebutton_hint",  # sphinx-togglebutton: "Click to show"
+    "togglebutton_hint_hide",
+    "nb_code_prompt_show",  # myst-nb: the button of a hidden cell
+    "nb_code_prompt_hide",
+)
+
+
+def translate_interface_settings(app: Sphinx, config: Any) -> None:
+    """The interface's words that are settings, from ``locales/<lang>/LC_MESSAGES/sphinx.po``.
+
+    Sphinx reads that catalogue before its own, for its strings and those the themes'
+    templates translate; settings (and the search box's placeholder) need it applied here.
+    """
+    if config.language == "en":
+        return
+    for name in INTERFACE_SETTINGS:
+        setattr(config, name, app.translator.gettext(getattr(config, name)))
+    options = config.html_theme_options
+    placeholder = options.get("search_bar_text", "Search this book...")
+    options["search_bar_text"] = app.translator.gettext(placeholder)
+
+
+def complete_theme_catalogue(app: Sphinx) -> None:
+    """sphinx-book-theme translates its buttons with its own catalogue, whose Chinese lacks a
+    few (Repository, Open issue, ...): those are looked up in ``sphinx.po`` too."""
+    if app.config.language != "en":
+        get_translator("booktheme").add_fallback(app.translator)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     i18n.publish_msgstr = _publish_msgstr_with_glue
     i18n.get_filetype = _filetype_of_a_message  # used only by publish_msgstr
@@ -272,6 +304,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("terminology-table", TerminologyTable)
     app.add_search_language(SearchChineseWithSingleCharacters)
     app.connect("config-inited", add_language_switcher)
+    # Before sphinx-togglebutton writes its hints into the pages' scripts (priority 500).
+    app.connect("config-inited", translate_interface_settings, priority=400)
+    app.connect("builder-inited", complete_theme_catalogue)  # the theme is loaded by then
     app.connect("builder-inited", add_demo_translations)
     app.connect("env-before-read-docs", translate_title)
     # Before Sphinx's collectors (priority 500) copy the toctrees into the sidebar's contents.

@@ -122,6 +122,31 @@ def test_chapter_exercises_and_solutions_are_translated(built_site_zh: Path) -> 
         assert solutions and all(CJK.search(s.get_text()) for s in solutions), doc
 
 
+def _interface(site: Path, doc: str) -> dict[str, str]:
+    """The words the themes and extensions put around one page's text."""
+    html = page(site, doc)
+    hint = re.search(r"toggleHintShow = '([^']*)'", str(html))
+    menu = [a.get_text(strip=True) for a in html.select(".dropdown-menu a")]
+    return {
+        "skip link": html.select_one("#pst-skip-link a").get_text(strip=True),
+        "back to top": html.select_one("#pst-back-to-top").get_text(strip=True),
+        "search box": html.select_one("input[name=q]")["placeholder"],
+        "hidden cell": html.select_one("details.hide summary").get_text(" ", strip=True),
+        "solution hint": hint[1] if hint else "",
+        "heading link": html.select_one("a.headerlink")["title"],
+        "repository": menu[menu.index("Binder") + 2] if "Binder" in menu else "",
+    }
+
+
+def test_the_interface_speaks_the_pages_language(built_site: Path, built_site_zh: Path) -> None:
+    """Buttons, hints and tooltips are Chinese on the Chinese site and stay English on the other."""
+    english = _interface(built_site, "chapters/05_learning_slowdown")
+    chinese = _interface(built_site_zh, "chapters/05_learning_slowdown")
+    for what in english:
+        assert LATIN.search(english[what]) and not CJK.search(english[what]), (what, english)
+        assert CJK.search(chinese[what]) and not LATIN.search(chinese[what]), (what, chinese)
+
+
 def test_search_index_holds_the_books_chinese_terms(built_site_zh: Path) -> None:
     script = (built_site_zh / "searchindex.js").read_text(encoding="utf-8")
     index = json.loads(script[script.index("(") + 1 : script.rindex(")")])
