@@ -25,6 +25,8 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 
+from editions.notebooks import SOLUTION_TAG
+
 __all__ = ["CodeCell", "Converter", "MarkdownCell", "myst_leftovers"]
 
 #: MyST syntax that must never reach a notebook: a role (``{term}`...```), a directive fence
@@ -99,6 +101,16 @@ def _number(numbers: Any) -> str:
     return ".".join(map(str, numbers))
 
 
+def _title(node: nodes.Element) -> nodes.title | None:
+    """The node's own title (a direct child), if it has one."""
+    return next((c for c in node.children if isinstance(c, nodes.title)), None)
+
+
+def _first_id(node: nodes.Element) -> str:
+    """The node's first id, the one its number is filed under ("" if it has none)."""
+    return node["ids"][0] if node.get("ids") else ""
+
+
 #: The words the notebook edition writes itself, in each language of the book.
 LABELS = {
     "en": {
@@ -108,6 +120,7 @@ LABELS = {
         "references": "References",
         "in_the_book": "in the book",
         "folded_code": "{}: click the dots to show the code.",
+        "code_below": "*Its code is in the collapsed cell below: click its left edge to open it.*",
     },
     "zh_CN": {
         "figure": "图 {}",
@@ -116,6 +129,7 @@ LABELS = {
         "references": "参考文献",
         "in_the_book": "见本书",
         "folded_code": "{}：点击省略号显示代码。",
+        "code_below": "*它的代码在下面折叠起来的单元格里：点击单元格的左边缘即可展开。*",
     },
 }
 
@@ -164,17 +178,8 @@ class Converter:
 
     def cells(self, doctree: nodes.Node) -> list[MarkdownCell | CodeCell]:
         """The cells of the page: Markdown runs joined into one cell between code cells."""
-        out: list[MarkdownCell | CodeCell] = []
-        for item in self.blocks(doctree, level=0):
-            if isinstance(item, MarkdownCell):
-                out.append(item)
-            elif isinstance(item, str):
-                if out and isinstance(out[-1], MarkdownCell) and not out[-1].tags:
-                    out[-1].source += "\n\n" + item
-                else:
-                    out.append(MarkdownCell(item))
-            else:
-                out.append(item)
+        # Only solutions yield ready-made (tagged) Markdown cells; they stay cells of their own.
+        out = self.wrapped(self.blocks(doctree, level=0), MarkdownCell)
         for cell in out:
             if isinstance(cell, MarkdownCell):
                 cell.source = cell.source.strip("\n")
@@ -201,6 +206,7 @@ class Converter:
         return self.site_url + target + (f"#{anchor}" if anchor else "")
 
     def numbered(self, kind: str, ident: str) -> str:
+        """The website's number of a figure, table, equation... ("" for none, or no id)."""
         numbers = self.fignumbers.get(kind, {}).get(ident)
         return _number(numbers) if numbers else ""
 
@@ -320,7 +326,7 @@ class Converter:
             body = " ".join(self.children(p) for p in node.findall(nodes.paragraph))
             return [_escape(f"[{label.astext() if label else ''}]") + " " + body]
         if isinstance(node, nodes.Element) and node.children:
-            if not isinstance(node, (addnodes.glossary, nodes.footnote, nodes.citation)):
+            if not isinstance(node, (addnodes.glossary, nodes.citation)):
                 self.unknown.add(name)
             return (
                 self.blocks(node, level)
@@ -349,8 +355,7 @@ class Converter:
 
     def math_block(self, node: nodes.Element) -> str:
         latex = "\n".join(line for line in node.astext().strip().splitlines() if line.strip())
-        ident = node["ids"][0] if node.get("ids") else ""
-        number = self.numbered("displaymath", ident) if ident else ""
+        number = self.numbered("displaymath", _first_id(node))
         if not number and node.get("number"):
             number = str(node["number"])
         tag = f"\n\\tag{{{number}}}" if number else ""
@@ -404,7 +409,7 @@ class Converter:
         title = next(iter(node.findall(nodes.title)), None)
         caption = ""
         if title is not None:
-            number = self.numbered("table", node["ids"][0]) if node.get("ids") else ""
+            number = self.numbered("table", _first_id(node))
             caption = (f"**Table {number}** " if number else "") + self.children(title) + "\n\n"
         return caption + "\n".join(lines)
 
@@ -421,8 +426,7 @@ class Converter:
         caption = next(iter(figure.findall(nodes.caption)), None)
         if caption is None:
             return ""
-        ident = figure["ids"][0] if figure.get("ids") else ""
-        number = self.numbered("figure", ident) if ident else ""
+        number = self.numbered("figure", _first_id(figure))
         text = self.children(caption).strip()
         return f"**{self.labels['figure'].format(number)}** {text}" if number else text
 
@@ -433,16 +437,19 @@ class Converter:
             cell.caption = self.caption(figure)
         return cell
 
+    def untitled(self, node: nodes.Element, level: int) -> list[str | CodeCell]:
+        """The blocks of ``node``'s children but its title."""
+        return [
+            b for c in node.children if not isinstance(c, nodes.title) for b in self.block(c, level)
+        ]
+
     def titled(self, node: nodes.Element, heading: str, level: int) -> list[str | CodeCell]:
-        body: list[str | CodeCell] = []
-        for child in node.children:
-            if not isinstance(child, nodes.title):
-                body.extend(self.block(child, level))
+        body = self.untitled(node, level)
         return self.wrapped([f"**{heading}**", *body] if heading else body, _quote)
 
     def admonition(self, node: nodes.Element, level: int) -> list[str | CodeCell]:
         """Admonitions, theorems and proofs as titled blockquotes; dropdowns as ``<details>``."""
-        title = next((c for c in node.children if isinstance(c, nodes.title)), None)
+        title = _title(node)
         heading = self.children(title).strip() if title is not None else ""
         name = type(node).__name__
         if name == "theorem_node" or node.get("countertype"):
@@ -456,16 +463,11 @@ class Converter:
         return self.titled(node, heading, level)
 
     def details(self, node: nodes.Element, summary: str, level: int) -> list[str | CodeCell]:
-        body: list[str | CodeCell] = []
-        for child in node.children:
-            if not isinstance(child, nodes.title):
-                body.extend(self.block(child, level))
+        body = self.untitled(node, level)
         prose = [b for b in body if isinstance(b, str)]
         cells = [b for b in body if isinstance(b, CodeCell)]
         if cells:
-            prose.append(
-                "*Its code is in the collapsed cell below: click its left edge to open it.*"
-            )
+            prose.append(self.labels["code_below"])
         text = "\n\n".join(prose)
         summary = re.sub(r"(`+)\s?(.*?)\s?\1", r"<code>\2</code>", summary)  # HTML, not Markdown
         return [f"<details>\n<summary>{summary}</summary>\n\n{text}\n\n</details>", *cells]
@@ -473,30 +475,26 @@ class Converter:
     def exercise(self, node: nodes.Element, level: int) -> list[str | CodeCell]:
         """An exercise as a heading with its number (and title), then its text."""
         number = self.numbered("exercise", node.get("label", ""))
-        title = next((c for c in node.children if isinstance(c, nodes.title)), None)
+        title = _title(node)
         extra = self.children(title).strip() if title is not None else ""
         word = self.labels["exercise"]
         heading = f"{word} {number}" if number else word
         if extra:
             heading += f": {extra}"
-        out: list[str | CodeCell] = ["#" * min(max(level + 1, 2), 6) + " " + heading]
-        for child in node.children:
-            if not isinstance(child, nodes.title):
-                out.extend(self.block(child, level))
-        return out
+        return ["#" * min(max(level + 1, 2), 6) + " " + heading, *self.untitled(node, level)]
 
     def solution(self, node: nodes.Element, level: int) -> list[Any]:
         """A solution folded in ``<details>`` (tagged ``solution``); its code cells collapsed."""
-        title = next((c for c in node.children if isinstance(c, nodes.title)), None)
+        title = _title(node)
         summary = title.astext().strip() if title is not None else self.labels["solution"]
         summary = re.sub(r"\s+", " ", summary)
-        label = node.get("target_label", "")
+        tags = [SOLUTION_TAG, f"solution-of:{node.get('target_label', '')}"]
         out: list[str | CodeCell] = []
         for item in self.details(node, _escape(summary), level):
             if isinstance(item, str):
-                out.append(MarkdownCell(item, ["solution", f"solution-of:{label}"]))
+                out.append(MarkdownCell(item, list(tags)))
             else:
-                item.tags += ["solution", f"solution-of:{label}"]
+                item.tags += tags
                 # JupyterLab shows a collapsed cell's first line: let it say what is hidden.
                 item.heading = "# " + self.labels["folded_code"].format(summary)
                 out.append(item)

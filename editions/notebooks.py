@@ -14,8 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from editions.i18n import LANGUAGES
-
 __all__ = [
     "CHECK_CALL",
     "downloadable",
@@ -27,6 +25,9 @@ __all__ = [
 
 #: Tag of the cell that installs xent where it is missing (Colab).
 SETUP_TAG = "xent-setup"
+
+#: Tag of every cell of a solution (folded in the notebook, removed in the student edition).
+SOLUTION_TAG = "solution"
 
 
 def toc_chapters(root: str | Path) -> list[str]:
@@ -137,7 +138,7 @@ _HIDDEN = {
     "remove-output": (False, True),
     "hide-cell": (True, True),
     "remove-cell": (True, True),
-    "solution": (True, True),
+    SOLUTION_TAG: (True, True),
 }
 
 
@@ -282,6 +283,8 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
         return
     import nbformat
     from sphinx.util import logging
+
+    from editions.i18n import LANGUAGES  # Sphinx and jieba: only in a build
 
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     repo = app.config.html_theme_options.get("repository_url") or "https://github.com/OWNER/REPO"

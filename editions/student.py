@@ -31,12 +31,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from editions.notebooks import CHECK_CALL, toc_chapters
+from editions.notebooks import CHECK_CALL, SOLUTION_TAG, toc_chapters
 
 __all__ = ["CHECK_CALL", "Score", "SubmissionError", "annotate", "build", "grade", "grade_one"]
-
-#: The tag the notebook edition puts on every cell of a solution.
-SOLUTION_TAG = "solution"
 
 NBGRADER_CONFIG = '''"""nbgrader configuration of the xent book's student edition (generated)."""
 

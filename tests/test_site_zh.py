@@ -17,8 +17,10 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from test_book_build import chapter_files, page, toc_files
+from test_downloads import _links
 
 from conftest import ROOT
+from editions.markdown import LABELS
 from editions.notebooks import toc_chapters
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -157,8 +159,7 @@ def test_search_index_holds_the_books_chinese_terms(built_site_zh: Path) -> None
 @pytest.mark.parametrize("doc", toc_chapters(ROOT))
 def test_chinese_notebook_edition(built_site_zh: Path, doc: str) -> None:
     """The chapter's Chinese notebook is in the site, linked from the page, and Chinese."""
-    html = page(built_site_zh, doc)
-    links = [a.get("href", "") for a in html.find_all("a")]
+    links = _links(built_site_zh, doc)
     assert any(h.endswith(f"_sources/{doc}.ipynb") for h in links), f"{doc}: no .ipynb download"
     # Binder and Colab open the Chinese notebook, published under zh/ on the notebooks branch.
     launch = [h for h in links if "mybinder.org" in h or "colab.research" in h]
@@ -169,7 +170,11 @@ def test_chinese_notebook_edition(built_site_zh: Path, doc: str) -> None:
     nb = nbformat.read(built_site_zh / "_sources" / f"{doc}.ipynb", as_version=4)
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert len(CJK.findall(markdown)) > 2000, f"{doc}: the notebook's prose is not Chinese"
-    added = [w for w in ("**Fig.", "## Exercise", "## References", "in the book") if w in markdown]
+    english = LABELS["en"]
+    words = ["**" + english["figure"].split("{")[0].strip(), "## " + english["exercise"]]
+    words += ["## " + english["references"], english["in_the_book"], english["code_below"]]
+    words += [english["folded_code"].split("{}")[1]]
+    added = [w for w in words if w in markdown]
     assert not added, f"{doc}: the notebook edition added English words: {added}"
 
 
@@ -198,9 +203,7 @@ def test_student_edition_is_downloadable_from_the_instructors_page(
 ) -> None:
     site = built_site / ("zh" if language == "zh" else "")
     instructors = site / "chapters" / "instructors.html"
-    links = BeautifulSoup(instructors.read_text(encoding="utf-8"), "html.parser").select(
-        'a[href$="xent-student-edition.zip"]'
-    )
+    links = page(site, "chapters/instructors").select('a[href$="xent-student-edition.zip"]')
     assert links, f"the {language} instructors' page does not link the student edition"
     archive = (instructors.parent / links[0]["href"]).resolve()
     assert archive == site / "xent-student-edition.zip" and archive.is_file()
