@@ -92,7 +92,8 @@ def problems(entry: polib.POEntry) -> list[str]:
         found.append("fuzzy: the English changed; update the translation, then drop the flag")
     source, target = entry.msgid, entry.msgstr
     for name, check in (("role", roles), ("formula", formulas), ("markup", inline_markup)):
-        missing, extra = check(source) - check(target), check(target) - check(source)
+        english, translated = check(source), check(target)
+        missing, extra = english - translated, translated - english
         if missing or extra:
             found.append(f"{name} differs: missing {dict(missing)}, extra {dict(extra)}")
     return found

@@ -97,10 +97,12 @@ def english_words(text: str) -> list[str]:
     return [w for w in ENGLISH_WORD.findall(text) if w not in ALLOWED]
 
 
-def visit_demo_page(browser: Any, url: str, inject: bool) -> tuple[Any, Any, Visit]:
+def visit_demo_page(
+    browser: Any, url: str, inject: bool, width: int = 1200
+) -> tuple[Any, Any, Visit]:
     """Open url; with inject, add the repository's translation script as a page would."""
     visit = Visit(url=url)
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": 900})
     page = open_page(context, url, visit)
     if inject:
         page.add_script_tag(path=str(SCRIPT))
@@ -217,12 +219,8 @@ def test_chinese_words_fit(
 ) -> None:
     """On a phone and on a desktop, no Chinese label leaves its figure or overlaps another."""
     inject = not loads_translation(built_site_zh / f"{doc}.html")
-    visit = Visit(url=f"{site.url}zh/{doc}.html")
-    context = browser.new_context(viewport={"width": width, "height": 900})
+    context, page, _ = visit_demo_page(browser, f"{site.url}zh/{doc}.html", inject, width)
     try:
-        page = open_page(context, visit.url, visit)
-        if inject:
-            page.add_script_tag(path=str(SCRIPT))
         page.wait_for_timeout(50)
         problems = page.evaluate(LAYOUT_JS)
         assert not problems, f"zh/{doc} at {width} px: {problems[:5]}"

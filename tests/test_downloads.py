@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from bs4 import BeautifulSoup
+from test_book_build import page
 
 from conftest import ROOT
 from editions.notebooks import SETUP_TAG, toc_chapters
@@ -19,8 +19,7 @@ CHAPTERS = toc_chapters(ROOT)
 
 
 def _links(built_site: Path, doc: str) -> list[str]:
-    soup = BeautifulSoup((built_site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
-    return [a.get("href", "") for a in soup.find_all("a")]
+    return [a.get("href", "") for a in page(built_site, doc).find_all("a")]
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)

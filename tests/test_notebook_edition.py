@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
+from test_book_build import page
 
 from conftest import ROOT
 from editions.markdown import myst_leftovers
@@ -33,8 +34,8 @@ def _prose(nb: nbformat.NotebookNode) -> str:
 
 
 def _page(built_site: Path, doc: str) -> BeautifulSoup:
-    html = (built_site / f"{doc}.html").read_text(encoding="utf-8")
-    return BeautifulSoup(html, "html.parser").find("article") or BeautifulSoup(html, "html.parser")
+    soup = page(built_site, doc)
+    return soup.find("article") or soup
 
 
 def _outside_outputs(tags: list) -> list:

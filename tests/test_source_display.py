@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
+from test_book_build import page
 
 from conftest import ROOT
 from editions.source import api_target, strip_docstring
@@ -73,13 +73,11 @@ def test_the_chapters_show_code_without_docstrings() -> None:
 
 
 def test_every_shown_function_links_to_its_api_entry(built_site: Path) -> None:
-    api = BeautifulSoup(
-        (built_site / "chapters" / "api.html").read_text(encoding="utf-8"), "html.parser"
-    )
-    for chapter, target in no_docstring_includes():
-        soup = BeautifulSoup(
-            (built_site / "chapters" / f"{chapter}.html").read_text(encoding="utf-8"), "html.parser"
-        )
+    api = page(built_site, "chapters/api")
+    shown_in = no_docstring_includes()
+    pages = {chapter: page(built_site, f"chapters/{chapter}") for chapter, _ in shown_in}
+    for chapter, target in shown_in:
+        soup = pages[chapter]
         links = [
             a
             for a in soup.select("p.source-docstring-link a")

@@ -182,32 +182,21 @@ def test_bad_submissions_get_a_plain_sentence_and_change_nothing(
         "misnamed": (misnamed, "is not named after a chapter"),
         "missing": (tmp_path / "nowhere" / f"{name}.ipynb", "there is no such file"),
     }
-    for case, (path, message) in cases.items():
+
+    def grade_from_the_command_line(path: Path, *student: str) -> subprocess.CompletedProcess:
         cmd = [sys.executable, "-m", "editions.student", "--out", str(course)]
-        cmd += ["--grade", str(path), "--student", "bob"]
-        result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
+        cmd += ["--grade", str(path), *student]
+        return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
+
+    for case, (path, message) in cases.items():
+        result = grade_from_the_command_line(path, "--student", "bob")
         out = result.stdout + result.stderr
         assert result.returncode == 1 and message in out, f"{case}: {out}"
         assert "Traceback" not in out and len(out.strip().splitlines()) == 1, f"{case}: {out}"
         assert _state(course) == before, f"{case}: the course folder changed"
-    assert (
-        "Score: 0 /"
-        in subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "editions.student",
-                "--out",
-                str(course),
-                "--grade",
-                str(corrupt),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=ROOT,
-        ).stdout
-    ), "a corrupt notebook of a chapter scores 0"
+    assert "Score: 0 /" in grade_from_the_command_line(corrupt).stdout, (
+        "a corrupt notebook of a chapter scores 0"
+    )
     assert "01_information.ipynb" in grade_one(course, "bob", misnamed).problem
     assert not (course / "submitted" / "bob").exists(), "a bad submission left a folder behind"
 

@@ -18,7 +18,6 @@ import matplotlib as mpl
 import numpy as np
 from cycler import cycler
 from matplotlib.axes import Axes
-from matplotlib.collections import Collection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -160,8 +159,7 @@ def figure_problems(fig: Figure) -> list[str]:
                 )
             offsets = np.asarray(collection.get_offsets())
             if (
-                isinstance(collection, Collection)
-                and collection.get_visible()
+                collection.get_visible()
                 and collection.get_offset_transform() == ax.transData
                 and offsets.ndim == 2
                 and offsets.shape[1] == 2

@@ -145,6 +145,14 @@
 
   const ATTRIBUTES = ['aria-label', 'title', 'placeholder', 'alt'];
 
+  function translateAttribute(element, name) {
+    const v = element.getAttribute(name);
+    if (v !== null) {
+      const t = translate(v);
+      if (t !== v) element.setAttribute(name, t);
+    }
+  }
+
   function translateNode(node) {
     if (node.nodeType === Node.TEXT_NODE) {
       const parent = node.parentNode;
@@ -154,13 +162,7 @@
       return;
     }
     if (node.nodeType !== Node.ELEMENT_NODE || /^(STYLE|SCRIPT)$/.test(node.nodeName)) return;
-    for (const name of ATTRIBUTES) {
-      const v = node.getAttribute(name);
-      if (v !== null) {
-        const t = translate(v);
-        if (t !== v) node.setAttribute(name, t);
-      }
-    }
+    for (const name of ATTRIBUTES) translateAttribute(node, name);
     for (let child = node.firstChild; child; child = child.nextSibling) translateNode(child);
   }
 
@@ -174,7 +176,7 @@
       for (const r of records) {
         if (r.type === 'childList') r.addedNodes.forEach(translateNode);
         else if (r.type === 'characterData') translateNode(r.target);
-        else if (r.type === 'attributes') translateNode(r.target);
+        else if (r.type === 'attributes') translateAttribute(r.target, r.attributeName);
       }
     }).observe(demo, {
       subtree: true, childList: true, characterData: true, attributes: true,

@@ -21,11 +21,18 @@ _COUNTS = np.bincount(_SMALL, minlength=_K)
 _LOSS_ADD_ONE = mle.average_cross_entropy((_COUNTS + 1) / (len(_SMALL) + _K), _HELDOUT)
 _LOSS_GD_300 = float(mle.fit_categorical(_SMALL, _K, steps=300, heldout=_HELDOUT).heldout_loss[-1])
 
+
+def _hessian(q: np.ndarray) -> np.ndarray:
+    """The Hessian of the average cross-entropy in the logits, at the model q."""
+    return np.diag(q) - np.outer(q, q)
+
+
 _P_DATA = mle.empirical_distribution(_TRAIN, _K)
-_HESSIAN = np.diag(_P_DATA) - np.outer(_P_DATA, _P_DATA)
+_HESSIAN = _hessian(_P_DATA)
 _LAM_MAX = float(np.linalg.eigvalsh(_HESSIAN).max())
 _LAM_MAX_UNIFORM = 1 / _K  # the curvature at the uniform start, not at the minimum
-_LAM_MAX_TRUE = float(np.linalg.eigvalsh(np.diag(_P_TRUE) - np.outer(_P_TRUE, _P_TRUE)).max())
+_LAM_MAX_TRUE = float(np.linalg.eigvalsh(_hessian(_P_TRUE)).max())
+_DIAGONAL_MAX = float(np.diag(_HESSIAN).max())
 
 _NLL_FAIR = -mle.log_likelihood(np.full(_K, 1 / _K), _TRAIN) / len(_TRAIN)
 _NLL_TRUE = -mle.log_likelihood(_P_TRUE, _TRAIN) / len(_TRAIN)
@@ -101,7 +108,7 @@ def _mle_identity(nll_fair, nll_true):
         {"lam_max": _LAM_MAX_UNIFORM},  # Hessian at the uniform start
         {"lam_max": _LAM_MAX_TRUE},  # Hessian at the true distribution
         {"lam_max": 2 / _LAM_MAX},  # the limit on the rate, not the eigenvalue
-        {"lam_max": float(np.diag(_HESSIAN).max())},  # largest diagonal entry, not eigenvalue
+        {"lam_max": _DIAGONAL_MAX},  # largest diagonal entry, not eigenvalue
     ],
 )
 def _mle_lr(lam_max):
@@ -115,6 +122,6 @@ def _mle_lr(lam_max):
         hint = "That uses the true distribution; the minimum of the training loss is at p_data."
     elif matches(lam_max, 2 / _LAM_MAX):
         hint = "That is the largest stable learning rate, 2 / lambda_max; store lambda_max itself."
-    elif matches(lam_max, float(np.diag(_HESSIAN).max())):
+    elif matches(lam_max, _DIAGONAL_MAX):
         hint = "That is the largest diagonal entry; the question asks for the largest eigenvalue."
     expect_close("lam_max", lam_max, _LAM_MAX, hint=hint)
