@@ -4,8 +4,9 @@ An experiment is a run too slow for a chapter's ten-second budget (many seeds, m
 ``experiments/<name>.py`` defines ``run() -> dict`` (seeded, deterministic, JSON-ready) and
 writes it with :func:`write` to ``code/xent/data/<name>.json``, which ships with ``xent`` so a
 chapter (and its notebook, anywhere) reads it with ``importlib.resources``. Scripts call
-``torch.set_num_threads(1)`` so that a re-run gives the same numbers. ``tests/test_experiments.py`` runs every script again and fails when its
-file is stale. Keys that start with ``_`` (the machine, the seconds taken) are not compared.
+``torch.set_num_threads(1)`` so that a re-run gives the same numbers.
+``tests/test_experiments.py`` runs every script again and fails when its file is stale.
+Keys that start with ``_`` (the machine, the seconds taken) are not compared.
 """
 
 from __future__ import annotations
