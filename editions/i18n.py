@@ -27,6 +27,7 @@ The translations are gettext catalogues in ``locales/zh_CN/LC_MESSAGES/`` (one p
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 from pathlib import Path
@@ -45,6 +46,7 @@ from sphinx.util.i18n import docname_to_domain
 
 ROOT = Path(__file__).resolve().parents[1]
 TERMINOLOGY = ROOT / "locales" / "zh_CN" / "terminology.csv"
+QUERY_SCRIPT = Path(__file__).with_name("templates") / "xent-query-zh.js"
 TEMPLATES = Path(__file__).with_name("templates")
 
 #: The book's languages: Sphinx language code -> (folder of its site in _build/html, name,
@@ -149,11 +151,11 @@ class TerminologyTable(SphinxDirective):
             return []
         self.env.note_dependency(str(TERMINOLOGY))
         rows = sorted(terminology(), key=lambda row: row["English"].lower())
-        columns = list(rows[0])
+        columns = ["English", "中文", "又称"]  # the translators' notes are for translators
         table = nodes.table(classes=["xent-terminology"])
         group = nodes.tgroup(cols=len(columns))
         table += group
-        group.extend(nodes.colspec(colwidth=width) for width in (3, 2, 5))
+        group.extend(nodes.colspec(colwidth=width) for width in (4, 3, 3))
         head, body = nodes.thead(), nodes.tbody()
         group += [head, body]
         for parent, cells in [(head, columns)] + [(body, [r[c] for c in columns]) for r in rows]:
@@ -169,23 +171,48 @@ class TerminologyTable(SphinxDirective):
         return [title, intro, table]
 
 
+def search_synonyms() -> list[list[str]]:
+    """Pairs [a reader's word, the book's word], longest first: the 又称 column of the table."""
+    pairs = [
+        [other.strip(), re.split(r"[/／、]", row["中文"])[0].strip()]
+        for row in terminology()
+        for other in re.split(r"[/／、]", row["又称"])
+        if other.strip()
+    ]
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
 class SearchChineseWithSingleCharacters(SearchChinese):
     """Sphinx's Chinese search, keeping one-character words (熵) and the book's terms whole.
 
     jieba cuts text into words with the book's terminology as its user dictionary (so that
     交叉熵 and KL 散度 are words); Sphinx's own filter drops every one-character word, which
-    would make 熵, the book's subject, unsearchable.
+    would make 熵, the book's subject, unsearchable. In the browser, a query is cut the same
+    way (``templates/xent-query-zh.js``: longest match against the index's words, after
+    replacing the synonyms readers use by the book's terms), so "KL散度" and "信息熵" find
+    the chapters that teach them.
     """
 
     def init(self, options: dict[str, str]) -> None:
         import jieba
 
         jieba.setLogLevel(60)  # no "Building prefix dict" chatter in the build log
-        for row in terminology():
-            for word in re.split(r"[/／、]", row["中文"]):
-                if word.strip():
-                    jieba.add_word(word.strip().replace(" ", ""), freq=100000)
-                    jieba.add_word(word.strip(), freq=100000)
+        words = {
+            word.strip()
+            for row in terminology()
+            for word in re.split(r"[/／、]", row["中文"] + "、" + row["又称"])
+            if word.strip()
+        }
+        for word in words:
+            # A term that is another term and a short word (最大似然估计: 最大似然 + 估计) is
+            # indexed as its parts, so that a query for either finds the pages of both.
+            if any(word.startswith(other) and 0 < len(word) - len(other) <= 2 for other in words):
+                continue
+            jieba.add_word(word.replace(" ", ""), freq=100000)
+            jieba.add_word(word, freq=100000)
+        self.js_splitter_code = QUERY_SCRIPT.read_text("utf-8").replace(
+            "= SYNONYMS;", f"= {json.dumps(search_synonyms(), ensure_ascii=False)};"
+        )
         super().init(options)
 
     def word_filter(self, stemmed_word: str) -> bool:
