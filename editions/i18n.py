@@ -158,7 +158,8 @@ class TerminologyTable(SphinxDirective):
         group.extend(nodes.colspec(colwidth=width) for width in (4, 3, 3))
         head, body = nodes.thead(), nodes.tbody()
         group += [head, body]
-        for parent, cells in [(head, columns)] + [(body, [r[c] for c in columns]) for r in rows]:
+        header = ["英文", "中文", "又称"]
+        for parent, cells in [(head, header)] + [(body, [r[c] for c in columns]) for r in rows]:
             row = nodes.row()
             for text in cells:
                 row += nodes.entry("", nodes.paragraph(text=text))
