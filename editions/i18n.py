@@ -33,9 +33,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from babel.messages.pofile import read_po
 from docutils import nodes
 from myst_parser.parsers.sphinx_ import MystParser
 from sphinx import addnodes
+from sphinx import locale as sphinx_locale
 from sphinx.application import Sphinx
 from sphinx.locale import get_translator
 from sphinx.locale import init as init_locale
@@ -313,6 +315,7 @@ def translate_interface_settings(app: Sphinx, config: Any) -> None:
         return
     for name in INTERFACE_SETTINGS:
         setattr(config, name, app.translator.gettext(getattr(config, name)))
+    config.author = app.translator.gettext(config.author)  # the footer's "By ..."
     options = config.html_theme_options
     placeholder = options.get("search_bar_text", "Search this book...")
     options["search_bar_text"] = app.translator.gettext(placeholder)
@@ -320,9 +323,36 @@ def translate_interface_settings(app: Sphinx, config: Any) -> None:
 
 def complete_theme_catalogue(app: Sphinx) -> None:
     """sphinx-book-theme translates its buttons with its own catalogue, whose Chinese lacks a
-    few (Repository, Open issue, ...): those are looked up in ``sphinx.po`` too."""
+    few (Repository, Open issue, ...) and says others the Taiwanese way (列印成 PDF): the book's
+    ``sphinx.po`` is looked up first, the theme's own catalogue after it."""
     if app.config.language != "en":
-        get_translator("booktheme").add_fallback(app.translator)
+        theme = get_translator("booktheme")
+        app.translator.add_fallback(theme)
+        sphinx_locale.translators["general", "booktheme"] = app.translator
+
+
+#: Where the theme's templates write English words with no catalogue: tooltips, labels,
+#: alternative texts, and elements whose whole text is one of them.
+LEFTOVER = re.compile(r'((?:title|aria-label|alt)=")([^"<>]+)(")|(>\s*)([^<>]+?)(\s*<)')
+
+
+def translate_leftover_interface(app: Sphinx, exception: Exception | None) -> None:
+    """Translate, in every written page, the theme's English that no catalogue offers."""
+    if exception or app.config.language == "en" or app.builder.format != "html":
+        return
+    path = Path(app.srcdir) / "locales" / app.config.language / "LC_MESSAGES" / "sphinx.po"
+    with path.open("rb") as handle:
+        words = {m.id: m.string for m in read_po(handle) if m.id and m.string}
+
+    def translated(match: re.Match[str]) -> str:
+        before, word, after = (g for g in match.groups() if g is not None)
+        return before + words.get(word, word) + after
+
+    for page in Path(app.outdir).rglob("*.html"):
+        html = page.read_text("utf-8")
+        new = LEFTOVER.sub(translated, html)
+        if new != html:
+            page.write_text(new, "utf-8")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -344,4 +374,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", render_figures_for_gettext)
     app.connect("doctree-read", offer_prose_only)
     app.connect("doctree-read", forget_message_documents)
+    app.connect("build-finished", translate_leftover_interface)
+    app.setup_extension("editions.zh_typesetting")  # what a Chinese editor expects of the text
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -158,6 +158,9 @@ def add_static(app: Sphinx) -> None:
     app.add_css_file(STYLESHEET)
     app.add_js_file(SEARCH_SCRIPT)
     app.config.html_search_scorer = str(STATIC / SEARCH_SCORER)
+    # No proof index page: it lists labels (thm-gibbs), nothing links to it, and no catalogue
+    # translates it. The module index stays.
+    app.config.html_domain_indices = ["py-modindex"]
 
 
 def mark_proofs(app: Sphinx, doctree: nodes.document, docname: str) -> None:

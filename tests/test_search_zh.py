@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_site_browser import SiteServer
 
 from editions.i18n import search_synonyms, terminology
-from test_site_browser import SiteServer
 
 #: A query as readers type it, and the chapter that teaches it (which must be among the
 #: results; where one chapter is about the term, the first chapter listed).
