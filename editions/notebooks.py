@@ -10,6 +10,7 @@ edition from these notebooks.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,33 @@ SETUP_TEXT = {
 }
 
 
+def _literal(text: str, width: int = 88) -> str:
+    """``text`` as a parenthesised run of string literals, each line at most about ``width`` wide.
+
+    Examples
+    --------
+    >>> print(_literal("one two three", width=8))
+    (
+        "one two "
+        "three"
+    )
+    >>> eval(_literal("无法安装 {what}，请重试。", width=6)) == "无法安装 {what}，请重试。"
+    True
+    """
+    # Break after a space or between two wide (Chinese) characters, never inside {what}.
+    tokens = re.findall(r"\{\w+\}|[\x21-\x7e]+ ?|\s|[^\x00-\x7f]", text)
+    lines, line, size = [], "", 0
+    for token in tokens:
+        wide = sum(2 if ord(c) > 0x7F else 1 for c in token)
+        if line and size + wide > width:
+            lines.append(line)
+            line, size = "", 0
+        line, size = line + token, size + wide
+    lines.append(line)
+    quoted = "\n".join(f"    {json.dumps(part, ensure_ascii=False)}" for part in lines)
+    return f"(\n{quoted}\n)"
+
+
 def setup_cell_source(
     version: str, needs: list[str] | tuple[str, ...] = (), language: str = "en"
 ) -> str:
@@ -154,6 +182,10 @@ import importlib.metadata, importlib.util, os, platform, subprocess, sys
 
 XENT_BOOK = "{version}"  # the edition of the book this notebook was built with
 NEEDED = {needed!r}  # module: package, imported by this chapter
+PYTORCH_CPU = "{TORCH_CPU_INDEX}"  # PyTorch's own index of CPU-only builds
+FAILED = {_literal(text["failed"])}
+TORCH_CPU = {_literal(text["torch"])}
+TORCH_INDEX = {_literal(text["torch_fallback"])}
 
 
 class SetupFailed(Exception):
@@ -180,16 +212,16 @@ def _setup():
     missing = [] if installed == XENT_BOOK else [f"xent-book=={{XENT_BOOK}}"]
     missing += [p for m, p in NEEDED.items() if m != "torch" and not importlib.util.find_spec(m)]
     if missing and not _pip(*missing):
-        raise SetupFailed({text["failed"]!r}.format(what=" ".join(missing)))
+        raise SetupFailed(FAILED.format(what=" ".join(missing)))
     if "torch" in NEEDED and not importlib.util.find_spec("torch"):
         done = False
         if platform.system() != "Darwin" and not _own_index():  # macOS: the index's is CPU
-            print({text["torch"]!r})
-            done = _pip("torch", "--index-url", {TORCH_CPU_INDEX!r}, "--timeout", "30")
+            print(TORCH_CPU)
+            done = _pip("torch", "--index-url", PYTORCH_CPU, "--timeout", "30")
             if not done:
-                print({text["torch_fallback"]!r})
+                print(TORCH_INDEX)
         if not done and not _pip("torch"):
-            raise SetupFailed({text["failed"]!r}.format(what="torch"))
+            raise SetupFailed(FAILED.format(what="torch"))
     importlib.invalidate_caches()
 
 
