@@ -32,7 +32,7 @@ import yaml
 
 import xent
 from conftest import ROOT
-from editions.notebooks import OPTIONAL, SETUP_TAG, chapter_needs, setup_cell_source
+from editions.notebooks import OPTIONAL, SETUP_TAG, chapter_needs, setup_cell_source, site_url
 
 VERSION = xent.__version__
 
@@ -121,6 +121,7 @@ def test_metadata_name_version_licence_dependencies_urls(dist: Path) -> None:
     urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
     assert urls["Source"] == repository and urls["Issues"] == f"{repository}/issues", urls
     assert urls["Notebooks"] == f"{repository}/tree/notebooks", urls
+    assert urls["Homepage"] == site_url(repository), urls
     assert meta["Description-Content-Type"] == "text/markdown"
     assert "pip install xent-book" in meta.get_payload(), "the readme on the index"
 
