@@ -156,6 +156,17 @@ def test_setup_cell_pins_this_edition_and_the_chapters_needs(built_site: Path, d
     assert chapter_needs(nb) == [m for m in OPTIONAL if m in FRESH[doc]]
 
 
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_chinese_setup_cell_is_the_english_one_in_chinese(built_site: Path, doc: str) -> None:
+    """The same code and choices in both languages; only its sentences are translated."""
+    cells = {}
+    for language, site in (("en", built_site), ("zh_CN", built_site / "zh")):
+        nb = nbformat.read(site / "_sources" / f"{doc}.ipynb", as_version=4)
+        cells[language] = nb.cells[0].source
+        assert cells[language] == setup_cell_source(VERSION, FRESH[doc], language), language
+    assert cells["en"] != cells["zh_CN"] and "无法安装" in cells["zh_CN"]
+
+
 def test_no_notebook_needs_myst_nb(built_site: Path) -> None:
     """glue is the book build's bookkeeping: no notebook of either language imports myst-nb."""
     for archive in (built_site / "xent-notebooks.zip", built_site / "zh" / "xent-notebooks.zip"):
