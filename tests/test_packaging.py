@@ -114,6 +114,10 @@ def test_metadata_name_version_licence_dependencies_urls(dist: Path) -> None:
     assert urls["Source"] == repository and urls["Issues"] == f"{repository}/issues", urls
     assert urls["Notebooks"] == f"{repository}/tree/notebooks", urls
     assert urls["Homepage"] == site_url(repository), urls
+    from trove_classifiers import classifiers
+
+    unknown = [c for c in meta.get_all("Classifier") if c not in classifiers]
+    assert not unknown, f"the index would refuse these classifiers: {unknown}"
     assert meta["Description-Content-Type"] == "text/markdown"
     assert "pip install xent-book" in meta.get_payload(), "the readme on the index"
 
