@@ -8,8 +8,8 @@ strict (warnings are errors, every reference checked). The English build execute
 chapter into a fresh execution cache (``DIR/_build/.jupyter_cache``; a stale one would hide a
 change in ``code/xent``, since the cache keys on the cells' code only); the Chinese build runs
 the same cells, so it takes every output from that cache and executes nothing. Each site then
-gets its student edition (``python -m editions.student``; needs nbgrader, from
-requirements-dev.txt) as ``xent-student-edition.zip``.
+gets every chapter's notebook as ``xent-notebooks.zip`` and its student edition (``python -m
+editions.student``; needs nbgrader, from requirements-dev.txt) as ``xent-student-edition.zip``.
 
 ``--language en`` or ``--language zh_CN`` builds one of them (the Chinese one needs the cache
 of an English build). Other builders reuse an earlier build's environment and cache:
@@ -40,6 +40,9 @@ EXECUTED = "executed"
 
 #: The student edition's notebooks, as one download in each site (linked by the instructors' page).
 STUDENT_EDITION = "xent-student-edition.zip"
+
+#: Every chapter's notebook edition, as one download in each site (linked by the intro page).
+NOTEBOOKS = "xent-notebooks.zip"
 
 
 def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
@@ -120,6 +123,23 @@ def publish_student_edition(language: str, build_dir: Path) -> Path | None:
     return archive
 
 
+def publish_notebooks(language: str, build_dir: Path) -> Path:
+    """Put one language's notebook edition in its site as one zip of every chapter's notebook.
+
+    The notebooks are the ones behind the pages' download buttons (``_sources/chapters/``),
+    in the archive's folder ``xent-notebooks/``; each one's first cell installs what it needs.
+    """
+    from editions.notebooks import toc_chapters
+
+    site = build_dir / "html" / LANGUAGES[language][0]
+    archive = site / NOTEBOOKS
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for doc in toc_chapters(ROOT):
+            notebook = site / "_sources" / f"{doc}.ipynb"
+            bundle.write(notebook, f"xent-notebooks/{Path(doc).name}.ipynb")
+    return archive
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--path-output", type=Path, default=ROOT)
@@ -148,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.builder == "html" and language == "en":
             shutil.rmtree(build_dir / EXECUTED, ignore_errors=True)
             shutil.copytree(build_dir / "jupyter_execute", build_dir / EXECUTED)
+        if args.builder == "html":
+            publish_notebooks(language, build_dir)
         if args.builder == "html":
             publish_student_edition(language, build_dir)
     return 0

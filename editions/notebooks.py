@@ -10,20 +10,24 @@ edition from these notebooks.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "CHECK_CALL",
+    "OPTIONAL",
+    "chapter_needs",
     "downloadable",
     "edition_notebook",
     "setup_cell_source",
     "site_url",
     "toc_chapters",
+    "without_glue",
 ]
 
-#: Tag of the cell that installs xent where it is missing (Colab).
+#: Tag of the cell that installs xent-book and what the chapter needs where it is missing.
 SETUP_TAG = "xent-setup"
 
 #: Tag of every cell of a solution (folded in the notebook, removed in the student edition).
@@ -66,45 +70,278 @@ def toc_chapters(root: str | Path) -> list[str]:
     ]
 
 
-def setup_cell_source(repository_url: str, branch: str = "main") -> str:
-    """The code of the first cell of a downloaded chapter: install what Colab lacks.
+#: Modules a chapter may import that the xent-book wheel does not install, and their packages
+#: on the Python Package Index (``pip install`` names).
+OPTIONAL = {"torch": "torch", "sklearn": "scikit-learn", "ipywidgets": "ipywidgets"}
 
-    On a machine with the book's requirements it does nothing; on Colab (or any Jupyter without
-    ``xent``) it installs ``xent`` from the repository and ``myst-nb`` (for ``glue``).
+#: PyTorch's own index of CPU-only wheels (on Linux and Windows the index's torch bundles CUDA).
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+#: A mirror of the package index, for the advice the setup cell prints (any mirror works).
+MIRROR = "https://pypi.tuna.tsinghua.edu.cn/simple"
+
+#: The sentences the setup cell prints, per language: {what} is what it installs, {mirror} a
+#: mirror of the index, {cpu} PyTorch's CPU index.
+SETUP_TEXT = {
+    "en": {
+        "comment": "# Setup: installs what this chapter needs where it is missing (Colab, Kaggle,\n"
+        "# a fresh Jupyter). Nothing happens where it is all installed.",
+        "torch": "Installing torch, CPU build, from {cpu} (a few minutes). If that host is slow or "
+        "blocked where you are (for example in mainland China), stop this cell and install torch "
+        "from a mirror of the package index instead: %pip install torch -i {mirror}",
+        "torch_fallback": "PyTorch's index could not be reached: installing torch from the "
+        "package index instead (on Linux a larger download, with GPU libraries).",
+        "failed": "Could not install {what} (pip's message is above). Offline: install them on "
+        "a machine with a network, or run `pip install -r requirements.txt` in a clone of the "
+        "book's repository. If the package index is slow or blocked where you are (for example "
+        "in mainland China), give pip a mirror of the index with -i: run `%pip install -i "
+        "{mirror} {what}` in a cell (or once for all: `pip config set global.index-url "
+        "{mirror}`), then run this cell again.",
+    },
+    "zh_CN": {
+        "comment": "# 准备：安装本章需要而当前环境缺少的软件包（Colab、Kaggle 或新的 Jupyter）。\n"
+        "# 已全部安装时，本单元格什么也不做。",
+        "torch": "正在从 {cpu} 安装 torch 的 CPU 版本（需要几分钟）。如果这个网站在你所在的地方"
+        "很慢或无法访问（例如在中国大陆），请中断本单元格，改从软件包索引的镜像安装 torch："
+        "%pip install torch -i {mirror}",
+        "torch_fallback": "无法访问 PyTorch 的索引：改从软件包索引安装 torch（在 Linux 上下载量"
+        "更大，含 GPU 库）。",
+        "failed": "无法安装 {what}（pip 的报错见上方）。离线时：请在联网的机器上安装，或在本书"
+        "仓库的克隆中运行 `pip install -r requirements.txt`。如果软件包索引在你所在的地方很慢或"
+        "无法访问（例如在中国大陆），可用 pip 的 -i 选项指定索引的镜像：在一个单元格中运行 "
+        "`%pip install -i {mirror} {what}`（或一次性设置：`pip config set global.index-url "
+        "{mirror}`），然后重新运行本单元格。",
+    },
+}
+
+
+def _literal(text: str, width: int = 88) -> str:
+    """``text`` as a parenthesised run of string literals, each line at most about ``width`` wide.
 
     Examples
     --------
-    >>> print(setup_cell_source("https://github.com/o/r").splitlines()[0])
-    # Setup: on Colab or a fresh Jupyter, install the book's package xent and myst-nb.
-    """
-    url = repository_url.rstrip("/")
-    return (
-        "# Setup: on Colab or a fresh Jupyter, install the book's package xent and myst-nb.\n"
-        "import importlib\n"
-        "import importlib.util\n"
-        "import subprocess\n"
-        "import sys\n"
-        "\n"
-        "_needed = {\n"
-        f'    "xent": "xent @ git+{url}@{branch}",\n'
-        '    "myst_nb": "myst-nb==1.4.0",\n'
-        "}\n"
-        "_missing = [pkg for mod, pkg in _needed.items() if not importlib.util.find_spec(mod)]\n"
-        "if _missing:\n"
-        '    pip = [sys.executable, "-m", "pip", "install", "-q"]\n'
-        "    subprocess.run([*pip, *_missing], check=True)\n"
-        "    importlib.invalidate_caches()"
+    >>> print(_literal("one two three", width=8))
+    (
+        "one two "
+        "three"
     )
+    >>> eval(_literal("无法安装 {what}，请重试。", width=6)) == "无法安装 {what}，请重试。"
+    True
+    """
+    # Break after a space or between two wide (Chinese) characters, never inside {what}.
+    tokens = re.findall(r"\{\w+\}|[\x21-\x7e]+ ?|\s|[^\x00-\x7f]", text)
+    lines, line, size = [], "", 0
+    for token in tokens:
+        wide = sum(2 if ord(c) > 0x7F else 1 for c in token)
+        if line and size + wide > width:
+            lines.append(line)
+            line, size = "", 0
+        line, size = line + token, size + wide
+    lines.append(line)
+    quoted = "\n".join(f"    {json.dumps(part, ensure_ascii=False)}" for part in lines)
+    return f"(\n{quoted}\n)"
 
 
-def downloadable(notebook: Any, repository_url: str, branch: str = "main") -> Any:
-    """Return a copy of ``notebook`` with the setup cell first, ready to run top to bottom.
+def setup_cell_source(
+    version: str, needs: list[str] | tuple[str, ...] = (), language: str = "en"
+) -> str:
+    """The code of the first cell of a downloaded chapter: install what the chapter needs.
+
+    It installs ``xent-book==version`` (the package ``xent``, exactly as the notebook was built)
+    unless that version is installed, and each module of ``needs`` (keys of :data:`OPTIONAL`)
+    that cannot be imported: torch as its CPU build from PyTorch's index where no index of the
+    reader's own is configured (falling back to the package index), the others from the index.
+    When pip fails, the cell stops with one sentence (offline route, a mirror with ``-i``)
+    instead of a traceback. Sentences are in ``language`` (English elsewhere).
+
+    Parameters
+    ----------
+    version : str
+        The version of xent-book the notebook was built with.
+    needs : sequence of str
+        Modules of :data:`OPTIONAL` the chapter imports.
+    language : str, optional
+        The notebook's language (``"en"`` or ``"zh_CN"``).
+
+    Examples
+    --------
+    >>> source = setup_cell_source("1.2.0", ["torch"])
+    >>> print(source.splitlines()[0])
+    # Setup: installs what this chapter needs where it is missing (Colab, Kaggle,
+    >>> 'XENT_BOOK = "1.2.0"' in source, "NEEDED = {'torch': 'torch'}" in source
+    (True, True)
+    >>> compile(source, "setup", "exec") and None
+    """
+    text = {
+        key: value.format(what="{what}", mirror=MIRROR, cpu=TORCH_CPU_INDEX)
+        for key, value in SETUP_TEXT.get(language, SETUP_TEXT["en"]).items()
+    }
+    needed = {module: OPTIONAL[module] for module in OPTIONAL if module in needs}
+    return f"""{text["comment"]}
+import importlib.metadata, importlib.util, os, platform, subprocess, sys
+
+XENT_BOOK = "{version}"  # the edition of the book this notebook was built with
+NEEDED = {needed!r}  # module: package, imported by this chapter
+PYTORCH_CPU = "{TORCH_CPU_INDEX}"  # PyTorch's own index of CPU-only builds
+FAILED = {_literal(text["failed"])}
+TORCH_CPU = {_literal(text["torch"])}
+TORCH_INDEX = {_literal(text["torch_fallback"])}
+
+
+class SetupFailed(Exception):
+    def _render_traceback_(self):  # Jupyter shows this sentence instead of a traceback
+        return [str(self)]
+
+
+def _pip(*args):
+    command = [sys.executable, "-m", "pip", "install", "-q", *args]
+    return subprocess.run(command, check=False).returncode == 0
+
+
+def _own_index():  # True if the reader chose an index or a mirror (pip config, PIP_INDEX_URL)
+    config = [sys.executable, "-m", "pip", "config", "get", "global.index-url"]
+    chosen = subprocess.run(config, capture_output=True, check=False).returncode == 0
+    return chosen or bool(os.environ.get("PIP_INDEX_URL"))
+
+
+def _setup():
+    try:
+        installed = importlib.metadata.version("xent-book")
+    except importlib.metadata.PackageNotFoundError:
+        installed = None
+    missing = [] if installed == XENT_BOOK else [f"xent-book=={{XENT_BOOK}}"]
+    missing += [p for m, p in NEEDED.items() if m != "torch" and not importlib.util.find_spec(m)]
+    if missing and not _pip(*missing):
+        raise SetupFailed(FAILED.format(what=" ".join(missing)))
+    if "torch" in NEEDED and not importlib.util.find_spec("torch"):
+        done = False
+        if platform.system() != "Darwin" and not _own_index():  # macOS: the index's is CPU
+            print(TORCH_CPU)
+            done = _pip("torch", "--index-url", PYTORCH_CPU, "--timeout", "30")
+            if not done:
+                print(TORCH_INDEX)
+        if not done and not _pip("torch"):
+            raise SetupFailed(FAILED.format(what="torch"))
+    importlib.invalidate_caches()
+
+
+_setup()"""
+
+
+def chapter_needs(notebook: Any) -> list[str]:
+    """The modules of :data:`OPTIONAL` a chapter's code imports, directly or through xent.
+
+    A module of ``xent`` the code uses (``xent.widgets``, ``from xent.widgets import ...``,
+    ``from xent import widgets``) counts with the optional modules it imports at its top level.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[
+    ...     nbformat.v4.new_code_cell("import torch.nn.functional as F\\nxent.widgets.x()"),
+    ...     nbformat.v4.new_code_cell("%matplotlib inline\\nfrom sklearn.datasets import f"),
+    ... ])
+    >>> chapter_needs(nb)
+    ['torch', 'sklearn', 'ipywidgets']
+    """
+    import ast
+    import importlib.util
+
+    def imports(tree: ast.AST) -> tuple[set[str], set[str]]:
+        modules, submodules = set(), set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+                if node.module == "xent":
+                    submodules.update(alias.name for alias in node.names)
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "xent"
+            ):
+                submodules.add(node.attr)
+                continue
+            else:
+                continue
+            modules.update(name.split(".")[0] for name in names)
+            submodules.update(n.split(".")[1] for n in names if n.startswith("xent."))
+        return modules, submodules
+
+    modules: set[str] = set()
+    submodules: set[str] = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        code = "\n".join(
+            "pass" if re.match(r"\s*[%!]", line) else line for line in cell.source.splitlines()
+        )
+        try:
+            found, used = imports(ast.parse(code))
+        except SyntaxError:
+            continue
+        modules |= found
+        submodules |= used
+    for name in sorted(submodules):  # the top-level imports of the xent modules the code uses
+        spec = importlib.util.find_spec(f"xent.{name}") if name.isidentifier() else None
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            continue
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+        top = ast.Module(body=[s for s in tree.body if isinstance(s, ast.Import | ast.ImportFrom)])
+        modules |= imports(top)[0]
+    return [module for module in OPTIONAL if module in modules]
+
+
+def without_glue(notebook: Any) -> Any:
+    """Drop myst-nb's ``glue`` from the code cells: it means nothing outside the book's build.
+
+    Each code cell loses its ``glue(...)`` calls and ``from myst_nb import glue`` (with
+    :func:`editions.pdf.strip_glue`, as the PDF does) and the invisible outputs they recorded;
+    a cell left with no code and no output goes. Changes ``notebook`` in place and returns it.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[
+    ...     nbformat.v4.new_code_cell("from myst_nb import glue\\nglue('a', 1, display=False)"),
+    ...     nbformat.v4.new_code_cell("x = 2\\nglue('x', x, display=False)\\nx"),
+    ... ])
+    >>> [c.source for c in without_glue(nb).cells]
+    ['x = 2\\nx']
+    """
+    from editions.pdf import strip_glue
+
+    kept = []
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            source = strip_glue(cell.source)
+            if source != cell.source:
+                cell.source = source
+                cell.outputs = [
+                    o for o in cell.get("outputs", []) if "scrapbook" not in o.get("metadata", {})
+                ]
+            if not cell.source.strip() and not cell.outputs:
+                continue
+        kept.append(cell)
+    notebook.cells = kept
+    return notebook
+
+
+def downloadable(
+    notebook: Any, version: str, needs: list[str] | None = None, language: str = "en"
+) -> Any:
+    """Return a copy of ``notebook`` ready to run top to bottom anywhere pip works.
+
+    Without myst-nb's ``glue`` (:func:`without_glue`), with the setup cell first: it installs
+    ``xent-book==version`` and the optional modules the chapter imports (``needs``, by default
+    :func:`chapter_needs`).
 
     Examples
     --------
     >>> import nbformat
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
-    >>> out = downloadable(nb, "https://github.com/o/r")
+    >>> out = downloadable(nb, "0.1.0")
     >>> out.cells[0].metadata["tags"], len(out.cells)
     (['xent-setup'], 2)
     """
@@ -114,8 +351,10 @@ def downloadable(notebook: Any, repository_url: str, branch: str = "main") -> An
 
     nb = copy.deepcopy(notebook)
     nb.cells = [c for c in nb.cells if SETUP_TAG not in c.get("metadata", {}).get("tags", [])]
+    without_glue(nb)
+    needs = chapter_needs(nb) if needs is None else needs
     cell = nbformat.v4.new_code_cell(
-        setup_cell_source(repository_url, branch), metadata={"tags": [SETUP_TAG]}
+        setup_cell_source(version, needs, language), metadata={"tags": [SETUP_TAG]}
     )
     nb.cells.insert(0, cell)
     for c in nb.cells:  # nbformat >= 4.5 wants a cell id everywhere
@@ -288,7 +527,6 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
 
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     repo = app.config.html_theme_options.get("repository_url") or "https://github.com/OWNER/REPO"
-    branch = app.config.html_theme_options.get("repository_branch") or "main"
     website = app.config.xent_site_url or site_url(repo)
     folder = LANGUAGES.get(app.config.language, ("",))[0]
     website = website.rstrip("/") + "/" + (f"{folder}/" if folder else "")  # this language's site
@@ -306,7 +544,9 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
         logging.getLogger(__name__).warning(
             "notebook edition of %s: node types shown as plain text: %s", pagename, unknown
         )
-    nb = downloadable(nb, repo, branch)
+    import xent  # the notebook installs exactly this edition of xent-book
+
+    nb = downloadable(nb, xent.__version__, language=app.config.language)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
 

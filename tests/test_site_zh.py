@@ -21,7 +21,7 @@ from test_downloads import _links
 
 from conftest import ROOT
 from editions.markdown import LABELS
-from editions.notebooks import toc_chapters
+from editions.notebooks import SETUP_TAG, toc_chapters
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -186,7 +186,9 @@ def test_chinese_notebook_has_the_english_code_and_outputs(
 
     def code(site: Path) -> list[tuple[str, list[dict]]]:
         nb = nbformat.read(site / "_sources" / f"{doc}.ipynb", as_version=4)
-        cells = [c for c in nb.cells if c.cell_type == "code"]
+        # The setup cell speaks the notebook's language (tests/test_packaging.py checks it).
+        cells = [c for c in nb.cells[1:] if c.cell_type == "code"]
+        assert SETUP_TAG in nb.cells[0].metadata.get("tags", []), f"{doc}: no setup cell"
         # A folded solution's code opens with a comment in the page's language; then the same.
         return [(re.sub(r"^# .*\n", "", c.source), list(c.outputs)) for c in cells]
 
