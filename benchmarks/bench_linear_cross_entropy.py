@@ -133,7 +133,9 @@ def measure(route: str, shape: tuple[int, int, int], smoothing: bool, repeat: in
 def _cpu() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+            return next(
+                line.split(":", 1)[1].strip() for line in f if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         return platform.processor() or "unknown CPU"
 

@@ -12,7 +12,6 @@ including the split the chapter used before de-duplication (topics ``i % 10 == 4
 from __future__ import annotations
 
 import dataclasses
-import math
 import sys
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import torch
 from xent import lm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
 N_SPLITS = 10
 K_GRID = [0.001, 0.01, 0.1, 1.0]
@@ -34,8 +33,14 @@ NEURAL = {
     "words": {"context": 3, "embed": 16, "hidden": 32},
 }
 TRAINING = {"steps": 200, "batch": 256, "lr": 1e-2, "seed": 0}
-MODELS = ["byte trigram", "word trigram", "byte neural", "word neural", "byte best n-gram",
-          "word best n-gram"]
+MODELS = [
+    "byte trigram",
+    "word trigram",
+    "byte neural",
+    "word neural",
+    "byte best n-gram",
+    "word best n-gram",
+]
 
 
 def raw_topics(split: int, heldout_every: int = N_SPLITS) -> tuple[str, str]:
@@ -87,24 +92,40 @@ def split_results(split: int) -> dict:
         k3 = min(K_GRID, key=lambda k: dev_bpb[3, k])
         best_order, best_k = min(dev_bpb, key=dev_bpb.get)
         out["chosen"][name] = {"trigram_k": k3, "best_order": best_order, "best_k": best_k}
-        for label, order, k in ((f"{short} trigram", 3, k3),
-                                (f"{short} best n-gram", best_order, best_k)):
+        for label, order, k in (
+            (f"{short} trigram", 3, k3),
+            (f"{short} best n-gram", best_order, best_k),
+        ):
             model = dataclasses.replace(fitted[order], k=k)
             s = lm.score(model.log_probs(ids_test), n_test)
             out["models"][label] = {"bits_per_byte": s.bits_per_byte, "perplexity": s.perplexity}
         net = lm.train_neural_lm(ids_train, tok.vocab_size, **NEURAL[name], **TRAINING)
         s = lm.score(net.log_probs(ids_test), n_test)
-        out["models"][f"{short} neural"] = {"bits_per_byte": s.bits_per_byte,
-                                            "perplexity": s.perplexity}
+        out["models"][f"{short} neural"] = {
+            "bits_per_byte": s.bits_per_byte,
+            "perplexity": s.perplexity,
+        }
     return out
 
 
-def paired(splits: list[dict], a: str, b: str) -> dict:
-    """Bits per byte of ``a`` minus ``b`` on each split: mean, range, and how often a wins."""
-    d = np.array([s["models"][a]["bits_per_byte"] - s["models"][b]["bits_per_byte"]
-                  for s in splits])
-    return {"mean": float(d.mean()), "min": float(d.min()), "max": float(d.max()),
-            "a_better": int((d < 0).sum()), "n": len(d)}
+def paired(splits: list[dict], a: str, b: str, resamples: int = 10_000) -> dict:
+    """Bits per byte of ``a`` minus ``b`` on each split: mean, range, how often a wins, and a
+    95% percentile-bootstrap interval of the mean (the splits resampled, seeded)."""
+    d = np.array(
+        [s["models"][a]["bits_per_byte"] - s["models"][b]["bits_per_byte"] for s in splits]
+    )
+    rng = np.random.default_rng(0)
+    means = d[rng.integers(0, len(d), (resamples, len(d)))].mean(axis=1)
+    low, high = np.quantile(means, [0.025, 0.975])
+    return {
+        "mean": float(d.mean()),
+        "min": float(d.min()),
+        "max": float(d.max()),
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "a_better": int((d < 0).sum()),
+        "n": len(d),
+    }
 
 
 def run() -> dict:

@@ -202,8 +202,12 @@ def test_every_counted_target_of_weight_0_mean_is_nan_gradients_zero_where_torch
     assert not gx.any() and not gw.any() and not gb.any()
     leaves = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
     theirs = F.linear_cross_entropy(
-        leaves[0], leaves[1], torch.tensor(y), linear_bias=leaves[2],
-        weight=torch.tensor(weight), label_smoothing=smoothing,
+        leaves[0],
+        leaves[1],
+        torch.tensor(y),
+        linear_bias=leaves[2],
+        weight=torch.tensor(weight),
+        label_smoothing=smoothing,
     )
     theirs.backward()
     assert torch.isnan(theirs)
@@ -217,8 +221,12 @@ def test_every_counted_target_of_weight_0_mean_is_nan_gradients_zero_where_torch
 def test_loss_with_gradients_is_the_loss_and_the_gradients(case: dict) -> None:
     kwargs = {**case["kwargs"], "chunk_size": case["chunk"]}
     loss, grads = xf.linear_cross_entropy_with_grad(case["x"], case["w"], case["y"], **kwargs)
-    np.testing.assert_array_equal(loss, xf.linear_cross_entropy(case["x"], case["w"], case["y"], **kwargs))
-    for ours, alone in zip(grads, xf.linear_cross_entropy_grad(case["x"], case["w"], case["y"], **kwargs)):
+    np.testing.assert_array_equal(
+        loss, xf.linear_cross_entropy(case["x"], case["w"], case["y"], **kwargs)
+    )
+    for ours, alone in zip(
+        grads, xf.linear_cross_entropy_grad(case["x"], case["w"], case["y"], **kwargs), strict=True
+    ):
         np.testing.assert_array_equal(ours, alone)
 
 
@@ -268,7 +276,10 @@ def test_default_chunk_keeps_about_a_million_logits() -> None:
         ({"chunk_size": 2.5}, "chunk_size must be a whole number"),
         ({"reduction": "avg"}, "reduction must be one of"),
         ({"label_smoothing": 1.5}, "label_smoothing"),
-        ({"x": np.array([[np.nan] * 4, [0.0] * 4])}, "input must hold finite numbers; it contains NaN"),
+        (
+            {"x": np.array([[np.nan] * 4, [0.0] * 4])},
+            "input must hold finite numbers; it contains NaN",
+        ),
         ({"w": np.full((5, 4), np.nan)}, "linear_weight must hold finite numbers; it contains NaN"),
         ({"linear_bias": np.array([0.0, np.nan, 0, 0, 0])}, "linear_bias .* contains NaN"),
         ({"w": np.full((5, 4), np.inf)}, "finite numbers; it contains inf"),

@@ -37,7 +37,7 @@ def test_corpus_ships_with_python_and_splits_by_topic() -> None:
     assert test not in train and dev not in train
     with pytest.raises(ValueError, match="at least 3"):
         lm.load_corpus(0, 2)
-    with pytest.raises(ValueError, match="0..9"):
+    with pytest.raises(ValueError, match=r"0\.\.9"):
         lm.load_corpus(10)
 
 

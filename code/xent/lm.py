@@ -22,6 +22,7 @@ Everything is in nats unless the name says bits.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -154,6 +155,7 @@ def overlap(heldout: str, train: str, window: int = OVERLAP_WINDOW) -> float:
     return float((np.cumsum(covered[:-1]) > 0).mean())
 
 
+@functools.cache
 def load_corpus(split: int = 0, n_splits: int = 10) -> Corpus:
     """Python's reference-manual text (``pydoc_data.topics``) as training, dev and test text.
 
@@ -202,7 +204,9 @@ def load_corpus(split: int = 0, n_splits: int = 10) -> Corpus:
 
     part = {name: i % n_splits for i, name in enumerate(sorted(topics))}
     dev_part = (split + 1) % n_splits
-    train = "\n".join(text for name, text in sorted(topics.items()) if part[name] not in (split, dev_part))
+    train = "\n".join(
+        text for name, text in sorted(topics.items()) if part[name] not in (split, dev_part)
+    )
     seen = np.unique(_window_hashes(train, OVERLAP_WINDOW))
 
     def unseen(texts: list[str]) -> str:
@@ -413,6 +417,21 @@ class NGramModel:
         n_pair = _lookup(self._pairs, self._pair_counts, pair)
         n_ctx = _lookup(self._contexts, self._context_counts, ctx)
         return np.log(n_pair + self.k) - np.log(n_ctx + self.k * self.vocab_size)
+
+    def context_counts(self, tokens: ArrayLike) -> NDArray[np.float64]:
+        """How often the context of each token of ``tokens`` occurred in the training text.
+
+        0 means the model never saw that context and predicts the next token uniformly.
+
+        Examples
+        --------
+        >>> m = fit_ngram([0, 1, 0, 1], order=2, vocab_size=3, k=1.0)
+        >>> m.context_counts([0, 1, 2, 2])  # after start, after 0, after 1, after 2 (unseen)
+        array([1., 2., 1., 0.])
+        """
+        t = _check_tokens(tokens, self.vocab_size)
+        ctx = _contexts(t, self.order, self.vocab_size)
+        return _lookup(self._contexts, self._context_counts, ctx)
 
 
 def _lookup(keys: NDArray, counts: NDArray, query: NDArray) -> NDArray[np.float64]:
