@@ -1002,7 +1002,7 @@ def mse_loss(
 # ---------------------------------------------------------------------------------------------
 
 #: Elements of one chunk of logits (rows x vocabulary entries) that ``chunk_size=None`` aims for:
-#: 2**20 of them, 4 MB in float32, whatever the vocabulary.
+#: 2**20 of them, 4 MiB in float32, whatever the vocabulary.
 _CHUNK_ELEMENTS = 2**20
 
 

@@ -102,7 +102,7 @@ def _window_hashes(text: str, window: int) -> NDArray[np.uint64]:
 def _copied_starts(text: str, seen: NDArray[np.uint64], window: int) -> NDArray[np.bool_]:
     """Whether the ``window`` characters from each position of ``text`` occur in ``seen``.
 
-    ``seen`` is a sorted array of window hashes (``np.unique`` of ``_window_hashes``).
+    ``seen`` is a sorted array of window hashes (``np.sort`` of ``_window_hashes``).
     """
     hashes = _window_hashes(text, window)
     if seen.size == 0:
@@ -148,7 +148,7 @@ def overlap(heldout: str, train: str, window: int = OVERLAP_WINDOW) -> float:
         raise ValueError(f"window must be a whole number >= 1; got {window!r}")
     if len(heldout) < window:
         return 0.0
-    starts = _copied_starts(heldout, np.unique(_window_hashes(train, window)), window)
+    starts = _copied_starts(heldout, np.sort(_window_hashes(train, window)), window)
     covered = np.zeros(len(heldout) + 1, dtype=np.int64)
     np.add.at(covered, np.flatnonzero(starts), 1)
     np.add.at(covered, np.flatnonzero(starts) + window, -1)
@@ -207,7 +207,7 @@ def load_corpus(split: int = 0, n_splits: int = 10) -> Corpus:
     train = "\n".join(
         text for name, text in sorted(topics.items()) if part[name] not in (split, dev_part)
     )
-    seen = np.unique(_window_hashes(train, OVERLAP_WINDOW))
+    seen = np.sort(_window_hashes(train, OVERLAP_WINDOW))
 
     def unseen(texts: list[str]) -> str:
         kept = []
