@@ -15,7 +15,8 @@ and makes the data, the route runs once as a warm-up (the chunked path's first c
 torch's compiler machinery, a one-time cost), then the peak resident memory is reset (Linux's
 ``/proc/self/clear_refs``) and the route runs again; the memory of the route is the peak
 resident memory during that call minus the resident memory just before it (``VmHWM`` and
-``VmRSS`` of ``/proc/self/status``). The first call's growth is recorded too. glibc's
+``VmRSS`` of ``/proc/self/status``). The first call's growth is recorded too, with the number
+of Python modules it imports. glibc's
 ``malloc`` is told to return every large block to the system at once
 (``MALLOC_MMAP_THRESHOLD_``), so that memory freed by the warm-up is not silently reused.
 Time is the best of a few calls after the warm-up.
@@ -102,7 +103,9 @@ def measured():
     seconds = time.perf_counter() - start
     return loss, status("VmHWM:") - before, before, seconds
 
+modules_before = len(sys.modules)
 _, first_mb, _, first_s = measured()   # the warm-up
+modules_first_call = len(sys.modules) - modules_before
 loss, peak_mb, before, _ = measured()
 times = []
 for _ in range(repeat):
@@ -111,6 +114,7 @@ for _ in range(repeat):
     times.append(time.perf_counter() - start)
 print(json.dumps({"loss": loss, "peak_mb": peak_mb, "first_call_peak_mb": first_mb,
                   "rss_before_mb": before, "seconds": min(times), "first_call_seconds": first_s,
+                  "modules_imported_by_first_call": modules_first_call,
                   "warnings": sorted(set(caught))}))
 """
 
