@@ -136,14 +136,112 @@ def test_large_logits_do_not_overflow() -> None:
     assert all(np.isfinite(g).all() for g in xf.linear_cross_entropy_grad(x, w, y)[:2])
 
 
-def test_all_ignored_mean_is_nan_and_gradients_are_zero() -> None:
-    x, w = np.ones((3, 2)), np.ones((4, 2))
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    margin=st.sampled_from([5.0, 30.0, 200.0, 2000.0]),
+    chunk=st.one_of(st.none(), st.integers(1, 70)),
+    smoothing=st.sampled_from([0.0, 0.0, 0.1]),
+    weighted=st.booleans(),
+    biased=st.booleans(),
+)
+def test_per_row_losses_are_never_negative_in_float32(
+    seed: int, margin: float, chunk: int | None, smoothing: float, weighted: bool, biased: bool
+) -> None:
+    """Confident, correct rows: the target's logit leads by ``margin``, the loss is about 0.
+
+    The true loss of each row is > 0; summed in a different order from the log-sum-exp, the
+    target's logit could exceed it by rounding (down to -1.5e-3 before), which torch never
+    gives. Rows with their target ignored are 0.
+    """
+    rng = np.random.default_rng(seed)
+    n, d, c = 12, 16, 64
+    w = rng.standard_normal((c, d)).astype(np.float32)
+    y = rng.integers(0, c, n)
+    x = (margin / d * w[y] + rng.standard_normal((n, d)) * 0.01).astype(np.float32)
+    y[rng.random(n) < 0.2] = -100
+    kwargs: dict = {"label_smoothing": smoothing, "chunk_size": chunk}
+    if weighted:
+        kwargs["weight"] = rng.uniform(0.0, 2.0, c).astype(np.float32)
+    if biased:
+        kwargs["linear_bias"] = (rng.standard_normal(c) * margin / 10).astype(np.float32)
+    rows = xf.linear_cross_entropy(x, w, y, reduction="none", **kwargs)
+    assert rows.dtype == np.float32
+    assert (rows >= 0).all(), rows.min()
+    assert (rows[y == -100] == 0).all()
+    with_grad, _ = xf.linear_cross_entropy_with_grad(x, w, y, reduction="none", **kwargs)
+    np.testing.assert_array_equal(with_grad, rows)
+
+
+def test_all_ignored_mean_is_nan_and_gradients_are_zero_as_in_torch() -> None:
+    x, w, b = np.ones((3, 2)), np.ones((4, 2)), np.zeros(4)
     y = np.full(3, -100)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isnan(xf.linear_cross_entropy(x, w, y))
-        gx, gw, gb = xf.linear_cross_entropy_grad(x, w, y, linear_bias=np.zeros(4))
+        gx, gw, gb = xf.linear_cross_entropy_grad(x, w, y, linear_bias=b)
     assert not gx.any() and not gw.any() and not gb.any()
+    leaves = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    loss = F.linear_cross_entropy(leaves[0], leaves[1], torch.tensor(y), linear_bias=leaves[2])
+    loss.backward()
+    assert torch.isnan(loss)
+    assert all(not t.grad.any() for t in leaves)  # torch: zeros too
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_every_counted_target_of_weight_0_mean_is_nan_gradients_zero_where_torch_gives_nan(
+    smoothing: float,
+) -> None:
+    """The documented difference: torch's gradients are NaN here, xent's are zeros."""
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((3, 2)), rng.standard_normal((4, 2)), np.zeros(4)
+    y, weight = np.array([0, 1, -100]), np.array([0.0, 0.0, 1.0, 1.0])
+    kwargs = {"weight": weight, "label_smoothing": smoothing}
+    loss, (gx, gw, gb) = xf.linear_cross_entropy_with_grad(x, w, y, linear_bias=b, **kwargs)
+    assert np.isnan(loss) and np.isnan(xf.linear_cross_entropy(x, w, y, **kwargs))
+    assert not gx.any() and not gw.any() and not gb.any()
+    leaves = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    theirs = F.linear_cross_entropy(
+        leaves[0],
+        leaves[1],
+        torch.tensor(y),
+        linear_bias=leaves[2],
+        weight=torch.tensor(weight),
+        label_smoothing=smoothing,
+    )
+    theirs.backward()
+    assert torch.isnan(theirs)
+    # torch: NaN, as the docstring says (an ignored row's input gradient stays 0)
+    assert torch.isnan(leaves[0].grad[:2]).all() and not leaves[0].grad[2].any()
+    assert torch.isnan(leaves[1].grad).all() and torch.isnan(leaves[2].grad).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=cases())
+def test_loss_with_gradients_is_the_loss_and_the_gradients(case: dict) -> None:
+    kwargs = {**case["kwargs"], "chunk_size": case["chunk"]}
+    loss, grads = xf.linear_cross_entropy_with_grad(case["x"], case["w"], case["y"], **kwargs)
+    np.testing.assert_array_equal(
+        loss, xf.linear_cross_entropy(case["x"], case["w"], case["y"], **kwargs)
+    )
+    for ours, alone in zip(
+        grads, xf.linear_cross_entropy_grad(case["x"], case["w"], case["y"], **kwargs), strict=True
+    ):
+        np.testing.assert_array_equal(ours, alone)
+
+
+def test_loss_and_gradients_make_two_passes_over_the_vocabulary(monkeypatch) -> None:
+    """Each chunk's logits are computed twice for loss + gradients, not three times."""
+    calls = []
+    original = xf._chunk_logits
+    monkeypatch.setattr(xf, "_chunk_logits", lambda *a: calls.append(a[-1]) or original(*a))
+    rng = np.random.default_rng(0)
+    x, w, y = rng.standard_normal((6, 3)), rng.standard_normal((10, 3)), rng.integers(0, 10, 6)
+    xf.linear_cross_entropy_with_grad(x, w, y, chunk_size=4, label_smoothing=0.1)
+    assert len(calls) == 2 * 3  # chunks 0-3, 4-7, 8-9, in two passes
+    calls.clear()
+    xf.linear_cross_entropy(x, w, y, chunk_size=4, label_smoothing=0.1)
+    assert len(calls) == 3
 
 
 def test_ignore_index_none_means_minus_100_and_can_be_changed() -> None:
@@ -178,8 +276,13 @@ def test_default_chunk_keeps_about_a_million_logits() -> None:
         ({"chunk_size": 2.5}, "chunk_size must be a whole number"),
         ({"reduction": "avg"}, "reduction must be one of"),
         ({"label_smoothing": 1.5}, "label_smoothing"),
-        ({"x": np.array([[np.nan] * 4, [0.0] * 4])}, "NaN"),
-        ({"w": np.full((5, 4), np.inf)}, "finite"),
+        (
+            {"x": np.array([[np.nan] * 4, [0.0] * 4])},
+            "input must hold finite numbers; it contains NaN",
+        ),
+        ({"w": np.full((5, 4), np.nan)}, "linear_weight must hold finite numbers; it contains NaN"),
+        ({"linear_bias": np.array([0.0, np.nan, 0, 0, 0])}, "linear_bias .* contains NaN"),
+        ({"w": np.full((5, 4), np.inf)}, "finite numbers; it contains inf"),
         (
             {"x": np.full((2, 4), 1e30, np.float32), "w": np.full((5, 4), 1e30, np.float32)},
             "overflow",
@@ -191,6 +294,8 @@ def test_bad_input_raises_a_clear_value_error(kwargs: dict, message: str) -> Non
     args = {"x": np.ones((2, 4)), "w": np.ones((5, 4)), "y": np.array([0, 1])}
     args.update(kwargs)
     x, w, y = args.pop("x"), args.pop("w"), args.pop("y")
-    for fn in (xf.linear_cross_entropy, xf.linear_cross_entropy_grad):
-        with pytest.raises(ValueError, match=message):
+    fns = (xf.linear_cross_entropy, xf.linear_cross_entropy_grad, xf.linear_cross_entropy_with_grad)
+    for fn in fns:
+        with pytest.raises(ValueError, match=message) as err:
             fn(x, w, y, **args)
+        assert "a probability must be" not in str(err.value)

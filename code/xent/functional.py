@@ -34,6 +34,7 @@ __all__ = [
     "kl_div",
     "linear_cross_entropy",
     "linear_cross_entropy_grad",
+    "linear_cross_entropy_with_grad",
     "log_softmax",
     "mse_loss",
     "nll_loss",
@@ -1001,8 +1002,22 @@ def mse_loss(
 # ---------------------------------------------------------------------------------------------
 
 #: Elements of one chunk of logits (rows x vocabulary entries) that ``chunk_size=None`` aims for:
-#: 2**20 of them, 4 MB in float32, whatever the vocabulary.
+#: 2**20 of them, 4 MiB in float32, whatever the vocabulary.
 _CHUNK_ELEMENTS = 2**20
+
+
+def _finite_array(x: ArrayLike | None, name: str) -> FloatArray | None:
+    """``x`` as a float array, with a message that names NaN and inf for what they are here."""
+    if x is None:
+        return None
+    arr = np.asarray(x)
+    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+        found = "NaN" if np.isnan(arr).any() else "inf"
+        raise ValueError(
+            f"{name} must hold finite numbers; it contains {found} (look for a division by "
+            "zero or an overflow earlier in the model)"
+        )
+    return as_float_array(arr, name)
 
 
 def _linear_ce_args(
@@ -1019,8 +1034,8 @@ def _linear_ce_args(
     """Check and convert the arguments of ``linear_cross_entropy`` (and of its gradient)."""
     _check_reduction(reduction)
     eps = _check_smoothing(label_smoothing)
-    x = as_float_array(input, "input")
-    lw = as_float_array(linear_weight, "linear_weight")
+    x = _finite_array(input, "input")
+    lw = _finite_array(linear_weight, "linear_weight")
     if x.ndim not in (1, 2):
         raise ValueError(
             f"input must hold one feature vector, shape (in_features), or a batch of them, shape "
@@ -1043,17 +1058,14 @@ def _linear_ce_args(
     x2 = np.atleast_2d(x).astype(dtype, copy=False)
     lw = lw.astype(dtype, copy=False)
     n_classes = lw.shape[0]
-    bias = None
-    if linear_bias is not None:
-        bias = as_float_array(linear_bias, "linear_bias").astype(dtype, copy=False)
+    bias = _finite_array(linear_bias, "linear_bias")
+    if bias is not None:
+        bias = bias.astype(dtype, copy=False)
         if bias.shape != (n_classes,):
             raise ValueError(
                 f"linear_bias must hold one number per class, shape ({n_classes},); got "
                 f"{bias.shape}"
             )
-    for name, arr in (("input", x2), ("linear_weight", lw), ("linear_bias", bias)):
-        if arr is not None and not np.isfinite(arr).all():
-            raise ValueError(f"{name} must hold finite numbers; it contains inf")
     w = _class_weight(weight, n_classes, dtype)
     tgt = np.asarray(target)
     if np.issubdtype(tgt.dtype, np.floating):
@@ -1087,40 +1099,81 @@ def _chunk_logits(x2: FloatArray, lw: FloatArray, bias: FloatArray | None, sl: s
 
 
 def _streamed_logsumexp(
-    x2: FloatArray, lw: FloatArray, bias: FloatArray | None, chunk: int
-) -> FloatArray:
-    """``log sum_c exp(z_nc)`` of the logits ``z = x2 @ lw.T + bias``, ``chunk`` classes at a time.
+    x2: FloatArray,
+    lw: FloatArray,
+    bias: FloatArray | None,
+    chunk: int,
+    safe: NDArray[np.intp],
+    smoothing_weight: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
+    """One pass over the classes: ``m``, ``log s``, ``m - z_target`` and the smoothing sum.
 
-    Online log-sum-exp: keep a running maximum ``m`` and a running sum ``s = sum exp(z - m)``;
-    when a chunk raises the maximum to ``m'``, rescale the sum by ``exp(m - m')`` first.
+    The logits ``z = x2 @ lw.T + bias`` are made ``chunk`` classes at a time. Online
+    log-sum-exp: keep a running maximum ``m`` and a running sum ``s = sum exp(z - m)``; when a
+    chunk raises the maximum to ``m'``, rescale the sum by ``exp(m - m')`` first. Then
+    ``log sum_c exp(z_c) = m + log s``. The target's logit is read from the chunk that holds
+    it, so ``m - z_target >= 0`` holds exactly (``m`` is the largest of the same computed
+    numbers) and ``s >= 1`` (its largest term is ``exp(0) = 1``): a row's loss,
+    ``(m - z_target) + log s``, is a sum of two numbers >= 0 and cannot round below 0. With
+    ``smoothing_weight`` (``w``), ``D = sum_c w_c (m - z_c) >= 0`` is kept the same way, each
+    term >= 0, for label smoothing's ``sum_c w_c (-log p_c) = D + (sum_c w_c) log s``.
     """
     n = x2.shape[0]
-    m = np.full(n, -np.inf, dtype=x2.dtype)
-    s = np.zeros(n, dtype=x2.dtype)
+    dtype = x2.dtype
+    m = np.full(n, -np.inf, dtype=dtype)
+    s = np.zeros(n, dtype=dtype)
+    z_target = np.zeros(n, dtype=dtype)
+    d = None if smoothing_weight is None else np.zeros(n, dtype=dtype)
+    w_seen = dtype.type(0)  # sum of the smoothing weights of the classes seen so far
+    rows = np.arange(n)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
         for start in range(0, lw.shape[0], chunk):
-            z = _chunk_logits(x2, lw, bias, slice(start, start + chunk))
+            sl = slice(start, start + chunk)
+            z = _chunk_logits(x2, lw, bias, sl)
+            here = (safe >= start) & (safe < start + z.shape[1])
+            z_target[here] = z[rows[here], safe[here] - start]
             m_new = np.maximum(m, z.max(axis=1))
+            if d is not None:  # D += W_seen (m' - m) + sum_chunk w_c (m' - z_c), all >= 0
+                d += w_seen * np.where(np.isinf(m), 0, m_new - m)
             s *= np.exp(m - m_new)  # exp(-inf) = 0 on the first chunk
-            z -= m_new[:, None]
+            z -= m_new[:, None]  # <= 0
+            if d is not None:
+                d -= z @ smoothing_weight[sl]  # a sum of products w * (z - m') <= 0
+                w_seen += smoothing_weight[sl].sum(dtype=dtype)
             np.exp(z, out=z)
             s += z.sum(axis=1)
             m = m_new
-        lse = m + np.log(s)
-    if not np.isfinite(lse).all():
+        log_s = np.log(s)
+    if not (np.isfinite(m).all() and np.isfinite(log_s).all()):
         raise ValueError(
             "the logits input @ linear_weight.T overflow to inf in this dtype; scale the "
             "inputs or the weights down, or compute in float64"
         )
-    return lse
+    return m, log_s, m - z_target, d
 
 
-def _target_logits(
-    x2: FloatArray, lw: FloatArray, bias: FloatArray | None, safe: NDArray[np.intp]
-) -> FloatArray:
-    """``z[n, t_n]`` for each row, from the target's weight row alone (no full logits)."""
-    z = np.einsum("nd,nd->n", x2, lw[safe])
-    return z if bias is None else z + bias[safe]
+def _streamed_losses(
+    x2: FloatArray,
+    lw: FloatArray,
+    bias: FloatArray | None,
+    w: FloatArray | None,
+    t: NDArray,
+    valid: NDArray[np.bool_],
+    eps: float,
+    chunk: int,
+) -> tuple[FloatArray, FloatArray, NDArray[np.intp], FloatArray]:
+    """Per-row losses (each >= 0), log-sum-exps, gather-safe targets and target weights."""
+    n_classes = lw.shape[0]
+    safe, wy = _target_weights(t, valid, w, x2.dtype)
+    wc = None
+    if eps > 0:
+        wc = np.ones(n_classes, dtype=x2.dtype) if w is None else w
+    m, log_s, gap, d = _streamed_logsumexp(x2, lw, bias, chunk, safe, wc)
+    loss = wy * np.where(valid, gap + log_s, 0)  # wy (-log p_y), a product of numbers >= 0
+    if wc is not None:
+        smooth = d + np.sum(wc) * log_s  # sum_c w_c (-log p_c), a sum of numbers >= 0
+        loss = (1 - eps) * loss + (eps / n_classes) * np.where(valid, smooth, 0)
+    return loss.astype(x2.dtype, copy=False), m + log_s, safe, wy
 
 
 def linear_cross_entropy(
@@ -1142,10 +1195,11 @@ def linear_cross_entropy(
     targets, but it never holds the ``(N, C)`` logits in memory: it streams the classes
     (the vocabulary of a language model) ``chunk_size`` rows of ``linear_weight`` at a time and
     keeps, per example, a running maximum and a running sum of exponentials, the online
-    log-sum-exp of Milakov and Gimelshein (2018). The target's logit is the dot product of
-    ``input`` with the target's row alone, and the label-smoothing term needs only
-    ``sum_c w_c z_c = input @ (linear_weight.T @ w) + bias @ w``. Memory is ``O(N * chunk_size)``
-    instead of ``O(N * C)``.
+    log-sum-exp of Milakov and Gimelshein (2018). The target's logit is read from the chunk
+    that holds it, and label smoothing's ``sum_c w_c (-log p_c)`` is accumulated in the same
+    pass. Memory is ``O(N * chunk_size)`` instead of ``O(N * C)``. Each example's loss is
+    computed as a sum of terms that are >= 0 in floating point, so it is never negative, even
+    for a confident, correct example in float32.
 
     Parameters
     ----------
@@ -1155,32 +1209,37 @@ def linear_cross_entropy(
     linear_weight : array_like
         The output layer's weight, shape ``(C, in_features)`` as in ``torch.nn.Linear``.
     target : array_like of int
-        Class indices, shape ``()`` or ``(N)``, in ``0..C-1`` or ``ignore_index``.
+        Class indices, shape ``()`` or ``(N)``, in ``0..C-1`` or ``ignore_index``. Unlike
+        torch's, class probabilities are not accepted.
     linear_bias : array_like, optional
         The output layer's bias, shape ``(C)``.
-    weight, reduction, label_smoothing
+    weight : array_like, optional
+        One class weight per class, shape ``(C)``, as in ``cross_entropy``. Unlike torch's,
+        other shapes (such as K-dimensional weights) are refused.
+    reduction, label_smoothing
         As in ``cross_entropy``.
     ignore_index : int, optional
         Targets equal to it count for nothing; ``None`` (the default) means -100, as in torch.
     chunk_size : int, optional
-        Classes per chunk. The one difference from torch's signature, whose ``options``
-        (``torch.nn.LinearCrossEntropyOptions``) chunk the *batch* instead. ``None`` picks
-        ``2**20 // N`` (at least 1), so that a chunk of logits holds about a million numbers.
-        The result does not depend on it beyond rounding.
+        Classes per chunk, in place of torch's ``options`` (``torch.nn.LinearCrossEntropyOptions``),
+        which chunk the *batch* instead. ``None`` picks ``2**20 // N`` (at least 1), so that a
+        chunk of logits holds about a million numbers. The result does not depend on it beyond
+        rounding.
 
     Returns
     -------
     ndarray
         The loss in the common float dtype of ``input`` and ``linear_weight`` (0-d for
         ``'mean'`` and ``'sum'``; shape ``(N)`` or ``()`` for ``'none'``). A ``'mean'`` over
-        nothing (every target ignored) is 0/0 and returns NaN, as in torch.
+        nothing (every target ignored, or every counted target of class weight 0) is 0/0 and
+        returns NaN, as in torch.
 
     Raises
     ------
     ValueError
         On shapes that do not fit (features, classes, targets, bias, weight), non-integer or
-        out-of-range targets, non-finite numbers, logits that overflow, a bad ``reduction``,
-        ``label_smoothing`` or ``chunk_size``.
+        out-of-range targets, NaN or inf in the inputs, logits that overflow, a bad
+        ``reduction``, ``label_smoothing`` or ``chunk_size``.
 
     Examples
     --------
@@ -1203,21 +1262,11 @@ def linear_cross_entropy(
         label_smoothing,
         chunk_size,
     )
-    n_classes = lw.shape[0]
-    safe, wy = _target_weights(t, valid, w, x2.dtype)
-    lse = _streamed_logsumexp(x2, lw, bias, chunk)
-    loss = wy * np.where(valid, lse - _target_logits(x2, lw, bias, safe), 0)
-    if eps > 0:
-        wc = np.ones(n_classes, dtype=x2.dtype) if w is None else w
-        weighted_logits = x2 @ (lw.T @ wc)  # sum_c w_c z_c, without the logits
-        if bias is not None:
-            weighted_logits += bias @ wc
-        smooth = np.sum(wc) * lse - weighted_logits  # sum_c w_c (-log p_c)
-        loss = (1 - eps) * loss + (eps / n_classes) * np.where(valid, smooth, 0)
-    return _reduce(loss.astype(x2.dtype, copy=False).reshape(batch), reduction, np.sum(wy))
+    loss, _, _, wy = _streamed_losses(x2, lw, bias, w, t, valid, eps, chunk)
+    return _reduce(loss.reshape(batch), reduction, np.sum(wy))
 
 
-def linear_cross_entropy_grad(
+def linear_cross_entropy_with_grad(
     input: ArrayLike,
     linear_weight: ArrayLike,
     target: ArrayLike,
@@ -1228,18 +1277,19 @@ def linear_cross_entropy_grad(
     ignore_index: int | None = None,
     label_smoothing: float = 0.0,
     chunk_size: int | None = None,
-) -> tuple[FloatArray, FloatArray, FloatArray | None]:
-    """Gradients of ``linear_cross_entropy`` with respect to input, weight and bias, streamed.
+) -> tuple[FloatArray, tuple[FloatArray, FloatArray, FloatArray | None]]:
+    """``linear_cross_entropy`` and its gradients together, in two passes over the classes.
 
     With ``g = cross_entropy_grad(z, target, ...)`` the gradient with respect to the logits
     ``z = input @ linear_weight.T + linear_bias``, the chain rule gives
     ``grad_input = g @ linear_weight``, ``grad_linear_weight = g.T @ input`` and
-    ``grad_linear_bias = g.sum(0)``. Here ``g`` is never formed whole: a first pass over the
-    classes computes each row's log-sum-exp (as ``linear_cross_entropy`` does), and a second
-    pass recomputes one chunk of logits at a time, turns it into its chunk of ``g``
+    ``grad_linear_bias = g.sum(0)``. Here ``g`` is never formed whole: the loss's pass over the
+    classes also yields each row's log-sum-exp, which is all the gradient needs; a second pass
+    recomputes one chunk of logits at a time, turns it into its chunk of ``g``
     (``softmax - onehot``, with weights, smoothing and the mean's normalisation) and adds its
-    share to the three gradients. Twice the matrix products of the forward pass, and memory
-    ``O(N * chunk_size)`` on top of the gradients themselves.
+    share to the three gradients. The logits are computed twice in all (calling
+    ``linear_cross_entropy`` and then ``linear_cross_entropy_grad`` computes them three times),
+    and memory is ``O(N * chunk_size)`` on top of the gradients themselves.
 
     Parameters
     ----------
@@ -1249,11 +1299,14 @@ def linear_cross_entropy_grad(
 
     Returns
     -------
-    (ndarray, ndarray, ndarray or None)
-        ``grad_input`` (the input's shape), ``grad_linear_weight`` (``(C, in_features)``) and
-        ``grad_linear_bias`` (``(C)``, or ``None`` without a bias), in the common float dtype.
-        When a ``'mean'`` has nothing to average (its loss is NaN) they are all zeros, as
-        torch's autograd gives.
+    (ndarray, (ndarray, ndarray, ndarray or None))
+        The loss, as ``linear_cross_entropy`` returns it, and ``grad_input`` (the input's
+        shape), ``grad_linear_weight`` (``(C, in_features)``) and ``grad_linear_bias`` (``(C)``,
+        or ``None`` without a bias), in the common float dtype. When a ``'mean'`` has nothing
+        to average (its loss is 0/0 = NaN) the gradients are all zeros. Torch's autograd gives
+        zeros too when every target is ignored, but NaN when the counted targets all have
+        class weight 0; xent returns zeros in both cases, so that a step with them changes
+        nothing instead of filling the parameters with NaN.
 
     Raises
     ------
@@ -1265,10 +1318,12 @@ def linear_cross_entropy_grad(
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> h, W, y = rng.standard_normal((4, 3)), rng.standard_normal((10, 3)), [1, 5, 9, 0]
-    >>> gh, gW, gb = linear_cross_entropy_grad(h, W, y, chunk_size=4)
+    >>> loss, (gh, gW, gb) = linear_cross_entropy_with_grad(h, W, y, chunk_size=4)
     >>> g = cross_entropy_grad(h @ W.T, y)                  # gradient w.r.t. the full logits
-    >>> bool(np.allclose(gh, g @ W) and np.allclose(gW, g.T @ h)), gb is None
+    >>> bool(np.isclose(loss, cross_entropy(h @ W.T, y))), gb is None
     (True, True)
+    >>> bool(np.allclose(gh, g @ W) and np.allclose(gW, g.T @ h))
+    True
     """
     x2, lw, bias, w, t, valid, eps, batch, chunk = _linear_ce_args(
         input,
@@ -1283,7 +1338,7 @@ def linear_cross_entropy_grad(
     )
     n_classes = lw.shape[0]
     dtype = x2.dtype
-    safe, wy = _target_weights(t, valid, w, dtype)
+    loss, lse, safe, wy = _streamed_losses(x2, lw, bias, w, t, valid, eps, chunk)  # pass 1
     coef = (1 - eps) * wy  # weight of -onehot(y) in each row of g
     counted = valid.astype(dtype)
     total_w = n_classes if w is None else np.sum(w)
@@ -1296,8 +1351,7 @@ def linear_cross_entropy_grad(
     grad_w = np.zeros_like(lw)
     grad_b = None if bias is None else np.zeros_like(bias)
     if np.any(scale):
-        lse = _streamed_logsumexp(x2, lw, bias, chunk)
-        for start in range(0, n_classes, chunk):
+        for start in range(0, n_classes, chunk):  # pass 2
             sl = slice(start, start + chunk)
             g = _chunk_logits(x2, lw, bias, sl)
             g -= lse[:, None]
@@ -1315,4 +1369,66 @@ def linear_cross_entropy_grad(
         np.add.at(grad_w, safe, -coef[:, None] * x2)
         if grad_b is not None:
             np.add.at(grad_b, safe, -coef)
-    return grad_x.reshape(*batch, x2.shape[1]), grad_w, grad_b
+    value = _reduce(loss.reshape(batch), reduction, denominator)
+    return value, (grad_x.reshape(*batch, x2.shape[1]), grad_w, grad_b)
+
+
+def linear_cross_entropy_grad(
+    input: ArrayLike,
+    linear_weight: ArrayLike,
+    target: ArrayLike,
+    *,
+    linear_bias: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+    chunk_size: int | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """Gradients of ``linear_cross_entropy`` with respect to input, weight and bias, streamed.
+
+    The gradients of ``linear_cross_entropy_with_grad`` (see there), without the loss: two
+    passes over the classes, the first for each row's log-sum-exp, the second for the
+    gradients. To get the loss too, call ``linear_cross_entropy_with_grad``, which costs the
+    same, rather than ``linear_cross_entropy`` and then this (three passes).
+
+    Parameters
+    ----------
+    input, linear_weight, target, linear_bias, weight, reduction, ignore_index
+        As in ``linear_cross_entropy``, and so are ``label_smoothing`` and ``chunk_size``.
+        For ``reduction='none'`` the gradients are those of the *sum* of the per-example losses.
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray or None)
+        ``grad_input``, ``grad_linear_weight`` and ``grad_linear_bias`` (``None`` without a
+        bias), as ``linear_cross_entropy_with_grad`` returns them: all zeros when a ``'mean'``
+        has nothing to average (where torch gives NaN if the counted targets all have class
+        weight 0).
+
+    Raises
+    ------
+    ValueError
+        As ``linear_cross_entropy``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> h, W, y = rng.standard_normal((4, 3)), rng.standard_normal((10, 3)), [1, 5, 9, 0]
+    >>> gh, gW, gb = linear_cross_entropy_grad(h, W, y, chunk_size=4)
+    >>> g = cross_entropy_grad(h @ W.T, y)                  # gradient w.r.t. the full logits
+    >>> bool(np.allclose(gh, g @ W) and np.allclose(gW, g.T @ h)), gb is None
+    (True, True)
+    """
+    return linear_cross_entropy_with_grad(
+        input,
+        linear_weight,
+        target,
+        linear_bias=linear_bias,
+        weight=weight,
+        reduction=reduction,
+        ignore_index=ignore_index,
+        label_smoothing=label_smoothing,
+        chunk_size=chunk_size,
+    )[1]

@@ -6,7 +6,9 @@ module has what chapter 8 needs to measure that on real text, with no download:
 
 - ``load_corpus``: the text of Python's own reference manual, as every Python installation
   ships it in the standard-library module ``pydoc_data.topics`` (the text behind ``help("if")``,
-  under the Python Software Foundation licence), split by topic into training and held-out text;
+  under the Python Software Foundation licence), split by topic into training, development and
+  test text, with every held-out paragraph that repeats training text dropped (``overlap``
+  measures what is left);
 - two lossless tokenizers, ``byte_tokenizer`` (the 256 byte values) and ``word_tokenizer``
   (frequent words as single tokens, everything else spelled out in bytes);
 - ``fit_ngram``: a count-based n-gram model with add-k smoothing, the maximum-likelihood model
@@ -20,17 +22,20 @@ Everything is in nats unless the name says bits.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "OVERLAP_WINDOW",
+    "Corpus",
     "LMScore",
     "NGramModel",
     "NeuralLM",
@@ -39,6 +44,7 @@ __all__ = [
     "byte_tokenizer",
     "fit_ngram",
     "load_corpus",
+    "overlap",
     "perplexity",
     "score",
     "train_neural_lm",
@@ -48,48 +54,182 @@ __all__ = [
 # A word with the space before it, a run of punctuation with the space before it, or other
 # white space: the pieces of text that the word tokenizer turns into single tokens.
 _PIECES = re.compile(r" ?[A-Za-z0-9_]+| ?[^\sA-Za-z0-9_]+|\s+")
+# Paragraphs of the reference manual are separated by blank lines.
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n")
+#: Length of the verbatim passages that count as overlap between held-out and training text.
+OVERLAP_WINDOW = 50
 
 
-def load_corpus(heldout_every: int = 10) -> tuple[str, str]:
-    """Python's reference-manual text (``pydoc_data.topics``), split into training and held-out.
+class Corpus(NamedTuple):
+    """Training, development and test text of ``load_corpus``; unpacks as ``(train, dev, test)``.
 
-    The standard library ships the text of the language reference's main topics (the
-    ``if`` statement, the data model, ...) for ``help()``. The topics are sorted by name;
-    every ``heldout_every``-th one (starting with the 5th) is held out, the rest is training
-    text, so the held-out text is whole topics the model never saw. The text differs a little
-    between Python versions, and so do the numbers measured on it.
+    Attributes
+    ----------
+    train : str
+        Text to fit models on.
+    dev : str
+        Development text, for choices such as a smoothing constant or an n-gram order.
+    test : str
+        Test text, measured once, after every choice is made.
+    """
+
+    train: str
+    dev: str
+    test: str
+
+
+def _window_hashes(text: str, window: int) -> NDArray[np.uint64]:
+    """A 64-bit rolling hash of every run of ``window`` characters of ``text``, in order.
+
+    Polynomial hashing modulo 2**64 with an odd base, which is invertible, so that each
+    window's hash is a difference of prefix sums: one vectorised pass instead of a slice and a
+    ``hash`` per position. Equal windows get equal hashes; unequal ones collide with
+    probability about 2**-64 per pair.
+    """
+    n = len(text) - window + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    base = np.uint64(0x9E3779B97F4A7C15)  # odd
+    inverse = np.uint64(pow(int(base), -1, 2**64))
+    with np.errstate(over="ignore"):
+        powers = np.cumprod(np.full(len(codes), base, dtype=np.uint64)) * inverse  # base**k
+        inverse_powers = np.cumprod(np.full(n, inverse, dtype=np.uint64)) * base  # base**-k
+        prefix = np.concatenate([[np.uint64(0)], np.cumsum(codes * powers, dtype=np.uint64)])
+        return (prefix[window : window + n] - prefix[:n]) * inverse_powers
+
+
+def _copied_starts(text: str, seen: NDArray[np.uint64], window: int) -> NDArray[np.bool_]:
+    """Whether the ``window`` characters from each position of ``text`` occur in ``seen``.
+
+    ``seen`` is a sorted array of window hashes (``np.sort`` of ``_window_hashes``).
+    """
+    hashes = _window_hashes(text, window)
+    if seen.size == 0:
+        return np.zeros(hashes.shape, dtype=bool)
+    i = np.minimum(np.searchsorted(seen, hashes), seen.size - 1)
+    return seen[i] == hashes
+
+
+def overlap(heldout: str, train: str, window: int = OVERLAP_WINDOW) -> float:
+    """The fraction of ``heldout``'s characters inside a passage found verbatim in ``train``.
+
+    A character counts as overlapping when some run of ``window`` consecutive characters that
+    contains it occurs, character for character, somewhere in ``train``. Held-out text copied
+    from the training text (a quotation, a repeated table, a section nested in another) is
+    predicted from memory, not from what a model learnt; this measures how much of it there is.
 
     Parameters
     ----------
-    heldout_every : int, default 10
-        One topic in this many is held out (at least 2).
+    heldout, train : str
+        The two texts.
+    window : int, default 50
+        Length of the passages compared, in characters (at least 1).
 
     Returns
     -------
-    (str, str)
-        The training text and the held-out text.
+    float
+        In ``[0, 1]``; 0 for a held-out text shorter than ``window``.
 
     Raises
     ------
     ValueError
-        If ``heldout_every`` is not a whole number of at least 2.
+        If a text is not a string or ``window`` is not a whole number >= 1.
 
     Examples
     --------
-    >>> train, heldout = load_corpus()
-    >>> len(train) > 5 * len(heldout) > 0
+    >>> overlap("abcdefgh", "xxabcdxx", window=4)  # "abcd" is copied, "bcde" and later are not
+    0.5
+    """
+    for name, value in (("heldout", heldout), ("train", train)):
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be a str; got {type(value).__name__}")
+    if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
+        raise ValueError(f"window must be a whole number >= 1; got {window!r}")
+    if len(heldout) < window:
+        return 0.0
+    starts = _copied_starts(heldout, np.sort(_window_hashes(train, window)), window)
+    covered = np.zeros(len(heldout) + 1, dtype=np.int64)
+    np.add.at(covered, np.flatnonzero(starts), 1)
+    np.add.at(covered, np.flatnonzero(starts) + window, -1)
+    return float((np.cumsum(covered[:-1]) > 0).mean())
+
+
+@functools.cache
+def load_corpus(split: int = 0, n_splits: int = 10) -> Corpus:
+    """Python's reference-manual text (``pydoc_data.topics``) as training, dev and test text.
+
+    The standard library ships the text of the language reference's main topics (the ``if``
+    statement, the data model, ...) for ``help()``. Sorted by name, topic ``i`` is test text
+    when ``i % n_splits == split``, development text when ``i % n_splits == split + 1`` (modulo
+    ``n_splits``), and training text otherwise. Many topics nest others (``if`` is a section
+    of ``compound``, ``typesseq-mutable`` of ``typesseq``), so a held-out topic can be a copy
+    of training text. Each paragraph of the dev and test topics that shares a passage of
+    ``OVERLAP_WINDOW`` (50) characters with the training text, or that is shorter and occurs
+    in it whole, is dropped: what remains is text the models never saw (``overlap`` measures
+    it). The text differs a little between Python versions, and so do the numbers measured on
+    it.
+
+    Parameters
+    ----------
+    split : int, default 0
+        Which of the ``n_splits`` splits, ``0 .. n_splits - 1``; over all of them every topic
+        is test text once.
+    n_splits : int, default 10
+        One topic in this many is test text, and one dev text (at least 3).
+
+    Returns
+    -------
+    Corpus
+        ``(train, dev, test)``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_splits`` is not a whole number >= 3 or ``split`` is not in ``0..n_splits-1``.
+
+    Examples
+    --------
+    >>> train, dev, test = load_corpus()
+    >>> len(train) > 5 * len(test) > 0 and overlap(test, train) < 0.01
     True
     """
-    if isinstance(heldout_every, bool) or not isinstance(heldout_every, int | np.integer):
-        raise ValueError(f"heldout_every must be a whole number; got {heldout_every!r}")
-    if heldout_every < 2:
-        raise ValueError(f"heldout_every must be at least 2 (1 holds out all); got {heldout_every}")
+    if isinstance(n_splits, bool) or not isinstance(n_splits, int | np.integer) or n_splits < 3:
+        raise ValueError(f"n_splits must be a whole number of at least 3; got {n_splits!r}")
+    if isinstance(split, bool) or not isinstance(split, int | np.integer):
+        raise ValueError(f"split must be a whole number; got {split!r}")
+    if not 0 <= split < n_splits:
+        raise ValueError(f"split must lie in 0..{n_splits - 1}; got {split}")
     from pydoc_data.topics import topics
 
-    names = sorted(topics)
-    heldout = [topics[n] for i, n in enumerate(names) if i % heldout_every == 4 % heldout_every]
-    train = [topics[n] for i, n in enumerate(names) if i % heldout_every != 4 % heldout_every]
-    return "\n".join(train), "\n".join(heldout)
+    part = {name: i % n_splits for i, name in enumerate(sorted(topics))}
+    dev_part = (split + 1) % n_splits
+    train = "\n".join(
+        text for name, text in sorted(topics.items()) if part[name] not in (split, dev_part)
+    )
+    seen = np.sort(_window_hashes(train, OVERLAP_WINDOW))
+
+    def unseen(texts: list[str]) -> str:
+        kept = []
+        for text in texts:
+            # copied[i]: the passage of OVERLAP_WINDOW characters from position i is in train
+            copied = np.concatenate([[0], np.cumsum(_copied_starts(text, seen, OVERLAP_WINDOW))])
+            start = 0
+            for para in _PARAGRAPHS.split(text):
+                start = text.index(para, start)
+                if len(para) < OVERLAP_WINDOW:
+                    repeated = bool(para.strip()) and para in train
+                else:
+                    last = start + len(para) - OVERLAP_WINDOW + 1  # windows inside the paragraph
+                    repeated = bool(copied[last] > copied[start])
+                if not repeated:
+                    kept.append(para)
+                start += len(para)
+        return "\n\n".join(kept)
+
+    dev = unseen([text for name, text in sorted(topics.items()) if part[name] == dev_part])
+    test = unseen([text for name, text in sorted(topics.items()) if part[name] == split])
+    return Corpus(train, dev, test)
 
 
 @dataclass(frozen=True)
@@ -277,6 +417,21 @@ class NGramModel:
         n_pair = _lookup(self._pairs, self._pair_counts, pair)
         n_ctx = _lookup(self._contexts, self._context_counts, ctx)
         return np.log(n_pair + self.k) - np.log(n_ctx + self.k * self.vocab_size)
+
+    def context_counts(self, tokens: ArrayLike) -> NDArray[np.float64]:
+        """How often the context of each token of ``tokens`` occurred in the training text.
+
+        0 means the model never saw that context and predicts the next token uniformly.
+
+        Examples
+        --------
+        >>> m = fit_ngram([0, 1, 0, 1], order=2, vocab_size=3, k=1.0)
+        >>> m.context_counts([0, 1, 2, 2])  # after start, after 0, after 1, after 2 (unseen)
+        array([1., 2., 1., 0.])
+        """
+        t = _check_tokens(tokens, self.vocab_size)
+        ctx = _contexts(t, self.order, self.vocab_size)
+        return _lookup(self._contexts, self._context_counts, ctx)
 
 
 def _lookup(keys: NDArray, counts: NDArray, query: NDArray) -> NDArray[np.float64]:

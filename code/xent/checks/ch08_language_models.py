@@ -8,7 +8,7 @@ from .. import lm
 from . import CheckFailed, expect_array_close, expect_close, expect_true, matches, register
 
 # ex-lm-bigram: a byte-level bigram with add-one smoothing on the chapter's corpus.
-_TRAIN, _HELDOUT = lm.load_corpus()
+_TRAIN, _, _HELDOUT = lm.load_corpus()  # the chapter's training and test text
 _TRAIN_IDS = lm.byte_tokenizer().encode(_TRAIN)
 _HELDOUT_IDS = lm.byte_tokenizer().encode(_HELDOUT)
 _N_BYTES = len(_HELDOUT_IDS)
@@ -35,9 +35,9 @@ _UNIGRAM = lm.score(
     ],
 )
 def _lm_bigram(ppl_bigram, bpb_bigram):
-    hint = "Fit lm.fit_ngram(train_ids, order=2, vocab_size=256, k=1.0); score held-out bytes."
+    hint = "Fit lm.fit_ngram(train_ids, order=2, vocab_size=256, k=1.0); score the test bytes."
     if matches(ppl_bigram, _TRAIN_SCORE.perplexity):
-        hint = "That is the perplexity on the training text; the exercise asks for held-out text."
+        hint = "That is the perplexity on the training text; the exercise asks for the test text."
     elif matches(ppl_bigram, 2**_SCORE.nll):
         hint = "Perplexity is exp of the mean loss in nats (or 2 to the power of it in bits)."
     elif matches(ppl_bigram, _K_SMALL.perplexity):
@@ -45,7 +45,7 @@ def _lm_bigram(ppl_bigram, bpb_bigram):
     elif matches(ppl_bigram, _UNIGRAM.perplexity):
         hint = "A bigram model has order 2: each byte is predicted from the one before it."
     expect_close("ppl_bigram", ppl_bigram, _SCORE.perplexity, hint=hint, rel=1e-6)
-    hint = "Total surprisal in bits (nats divided by ln 2) over the number of held-out bytes."
+    hint = "Total surprisal in bits (nats divided by ln 2) over the number of test bytes."
     if matches(bpb_bigram, _SCORE.nll):
         hint = "That is in nats; bits per byte needs the surprisal in bits (divide by ln 2)."
     expect_close("bpb_bigram", bpb_bigram, _SCORE.bits_per_byte, hint=hint, rel=1e-6)
