@@ -110,10 +110,37 @@ def test_only_uniform_reaches_log_k(p) -> None:
         assert info.entropy(p) < math.log2(k)
 
 
+def check_gibbs(p, q) -> None:
+    """Gibbs' inequality on the sum itself: kl_divergence returns max(sum, 0), which would pass
+    any check against 0 whatever the sum (so the check adds up kl_terms instead)."""
+    total = float(info.kl_terms(p, q).sum())
+    assert total >= -1e-12 * max(1.0, float(np.abs(info.kl_terms(p, q)).sum())), total
+
+
 @given(pairs())
 def test_gibbs_inequality(pq) -> None:
-    p, q = pq
-    assert info.kl_divergence(p, q) >= 0
+    check_gibbs(*pq)
+
+
+def test_kl_terms_sum_to_the_divergence_and_can_be_negative() -> None:
+    terms = info.kl_terms([0.5, 0.5], [0.25, 0.75])
+    assert terms[1] < 0 < terms.sum()
+    assert terms.sum() == pytest.approx(info.kl_divergence([0.5, 0.5], [0.25, 0.75]))
+
+
+def test_the_gibbs_check_fails_on_a_broken_divergence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With terms weighted by the wrong distribution, sum q log(p / q) = -D(q || p) < 0: the
+    check of the sum fails, while the old check through kl_divergence's clamp still passes."""
+    p, q = np.array([0.5, 0.5]), np.array([0.9, 0.1])
+    correct = info.kl_terms
+
+    def broken(p, q, base=2):
+        return correct(q, p, base) * -1.0  # q_i log(p_i / q_i), a classic slip
+
+    monkeypatch.setattr(info, "kl_terms", broken)
+    with pytest.raises(AssertionError):
+        check_gibbs(p, q)
+    assert info.kl_divergence(p, q) >= 0  # the clamp hides the broken sum
 
 
 @given(distributions())

@@ -25,6 +25,7 @@ __all__ = [
     "cross_entropy",
     "entropy",
     "kl_divergence",
+    "kl_terms",
     "mutual_information",
     "surprisal",
 ]
@@ -217,15 +218,53 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, base: float = 2) -> float | NDArra
     >>> kl_divergence([1.0, 0.0], [0.5, 0.5])
     1.0
     """
+    # Rounding can leave a tiny negative total for p == q; the true value is >= 0. (So a check
+    # of Gibbs' inequality must sum kl_terms itself: this result is >= 0 by construction.)
+    return _scalar_or_array(np.maximum(kl_terms(p, q, base).sum(axis=-1), 0.0))
+
+
+def kl_terms(p: ArrayLike, q: ArrayLike, base: float = 2) -> NDArray[np.floating]:
+    """The terms ``p_i log(p_i / q_i)`` whose sum is ``D(p || q)``, not clamped.
+
+    Some terms are negative (outcomes to which ``q`` gives more probability than ``p``); Gibbs'
+    inequality says their sum is not. ``kl_divergence`` returns ``max(sum, 0)`` to hide rounding
+    below 0, so a check of the inequality must add these terms itself, or it cannot fail.
+
+    Parameters
+    ----------
+    p : array_like
+        The true distribution over the last axis.
+    q : array_like
+        The model's distribution over the same outcomes; batch axes broadcast against ``p``.
+    base : float, default 2
+        Base of the logarithm: 2 gives bits, ``math.e`` gives nats.
+
+    Returns
+    -------
+    ndarray
+        One term per outcome, with the broadcast shape of ``p`` and ``q``: 0 where ``p_i = 0``,
+        ``inf`` where ``q_i = 0 < p_i``.
+
+    Raises
+    ------
+    ValueError
+        If either input is not a distribution, they cover different numbers of outcomes, or
+        the base is invalid.
+
+    Examples
+    --------
+    >>> kl_terms([0.5, 0.5], [0.25, 0.75])
+    array([ 0.5       , -0.29248125])
+    >>> round(float(kl_terms([0.5, 0.5], [0.25, 0.75]).sum()), 6)  # D(p || q) >= 0
+    0.207519
+    """
     b = check_base(base)
     pp = check_distribution(p, "p")
     qq = check_distribution(q, "q")
     check_same_outcomes(pp, qq)
     pp, qq = np.broadcast_arrays(pp, qq)
     seen = pp > 0  # a term with p_i = 0 is 0, whatever q_i is
-    terms = pp * (_log(np.where(seen, pp, 1.0), b) - _log(np.where(seen, qq, 1.0), b))
-    # Rounding can leave a tiny negative total for p == q; the true value is >= 0.
-    return _scalar_or_array(np.maximum(terms.sum(axis=-1), 0.0))
+    return pp * (_log(np.where(seen, pp, 1.0), b) - _log(np.where(seen, qq, 1.0), b))
 
 
 def conditional_entropy(joint: ArrayLike, base: float = 2) -> float:

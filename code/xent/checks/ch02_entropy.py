@@ -12,7 +12,7 @@ from . import expect_close, matches, register
 
 _V = np.array([0.001, 0.001, 0.001, 0.999])
 _H_NORMALISED = float(info.entropy(_V / _V.sum()))
-_H_UNNORMALISED = float(-(_V * np.log2(_V)).sum())  # the widely quoted formula-on-a-typo value
+_H_UNNORMALISED = float(-(_V * np.log2(_V)).sum())  # the formula applied to the typo, unnormalised
 
 _ONE_DIE = np.full(6, 1 / 6)
 _H_PAIR = float(info.entropy(np.outer(_ONE_DIE, _ONE_DIE).ravel()))
