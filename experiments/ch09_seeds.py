@@ -97,8 +97,8 @@ def run() -> dict:
             loss.backward()
             opt.step()
             if on_step is not None and step % every == 0:
-                on_step(step, model, float(loss))
-        return model, float(loss)
+                on_step(step, model, float(loss.detach()))
+        return model, float(loss.detach())
 
     plain_ce = lambda out, tgt, idx: F.cross_entropy(out, tgt)  # noqa: E731
     smooth_ce = lambda out, tgt, idx: F.cross_entropy(out, tgt, label_smoothing=EPS)  # noqa: E731
