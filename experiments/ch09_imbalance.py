@@ -1,4 +1,4 @@
-"""Chapter 9 over ten random splits: focal loss, class weights and logit adjustment on imbalanced digits.
+"""Chapter 9 over ten splits: focal loss, class weights and logit adjustment, imbalanced digits.
 
 Each seed ``s`` in 0..9 orders scikit-learn's 1,797 digits at random (``numpy`` generator
 ``s``, as the chapter's ``split(s)``): the first 600 are the pool the imbalanced training set

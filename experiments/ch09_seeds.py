@@ -154,10 +154,12 @@ def run() -> dict:
             "plain_train_accuracy": float(np.mean(plain_train.argmax(1) == y[tr])),
         }
 
-        teachers = {"plain": (plain_train, plain_val, plain_test, result["final"]["T"]),
-                    "smooth": (s_train, sv, st, t_s)}
+        teachers = {
+            "plain": (plain_train, plain_val, plain_test, result["final"]["T"]),
+            "smooth": (s_train, sv, st, t_s),
+        }
         distill = {}
-        for name, (t_train, t_val, t_test, t_fit) in teachers.items():
+        for name, (t_train, _t_val, t_test, t_fit) in teachers.items():
             soft = torch.from_numpy(xf.softmax(t_train / KD_T, dim=1)).float()
             where = {int(i): k for k, i in enumerate(tr)}
 

@@ -170,8 +170,12 @@ def test_ece_of_a_calibrated_model_is_biased_upwards() -> None:
     right = rng.random(conf.shape) < conf
     probs = np.stack([conf, 1 - conf], axis=-1)
     ece = {
-        m: np.mean([cal.expected_calibration_error(p, np.where(r, 0, 1), m) for p, r in
-                    zip(probs, right, strict=True)])
+        m: np.mean(
+            [
+                cal.expected_calibration_error(p, np.where(r, 0, 1), m)
+                for p, r in zip(probs, right, strict=True)
+            ]
+        )
         for m in (5, 30)
     }
     assert 0.01 < ece[5] < ece[30]
@@ -186,6 +190,8 @@ def test_brier_score_matches_scikit_learn(data) -> None:
     c = probs.shape[1]
     score = cal.brier_score(probs, labels)
     assert 0 <= score <= 2
+    each = cal.brier_score(probs, labels, reduction="none")
+    assert each.shape == (len(labels),) and np.mean(each) == pytest.approx(score, abs=1e-12)
     if c == 2:  # scikit-learn scores the probability of class 1 alone: half of ours
         assert score == pytest.approx(2 * brier_score_loss(labels, probs[:, 1]), abs=1e-12)
     elif c > 2:
@@ -290,9 +296,13 @@ def test_fit_temperature_recovers_a_known_temperature() -> None:
         (lambda: cal.fit_temperature([1.0, 0.0], [0]), "shape \\(N, C\\)"),
         (lambda: cal.fit_temperature([[np.inf, 0.0]], [0]), "finite"),
         (lambda: cal.fit_temperature([[-np.inf, -np.inf]], [0]), "entirely -inf"),
-        (lambda: cal.fit_temperature([[-np.inf, 0.0], [0.0, 1.0]], [0, 1]), "label's logit is -inf"),
+        (
+            lambda: cal.fit_temperature([[-np.inf, 0.0], [0.0, 1.0]], [0, 1]),
+            "label's logit is -inf",
+        ),
         (lambda: cal.reliability_curve([[0.5, 0.5]], [0], strategy="quantile"), "strategy"),
         (lambda: cal.brier_score([[0.5, 0.5]], [3]), "class index 3"),
+        (lambda: cal.brier_score([[0.5, 0.5]], [0], reduction="sum"), "reduction"),
         (lambda: cal.brier_score([0.5, 0.5], [0]), "shape \\(N, C\\)"),
     ],
 )

@@ -144,8 +144,9 @@ def test_extreme_logits_give_finite_accurate_values(dtype, gamma) -> None:
     # to 1; so is the gradient's target entry, -(1 - p_y) times the scale
     q = 2 * np.exp(-20.0)
     np.testing.assert_allclose(loss[2], q**gamma * q, rtol=1e-5)
-    np.testing.assert_allclose(grad[2], q**gamma * (1 + gamma) * np.array([-q, q / 2, q / 2]),
-                               rtol=1e-4)
+    np.testing.assert_allclose(
+        grad[2], q**gamma * (1 + gamma) * np.array([-q, q / 2, q / 2]), rtol=1e-4
+    )
     assert loss.dtype == dtype and grad.dtype == dtype
 
 
@@ -177,9 +178,7 @@ def test_minus_inf_logits_are_masked_classes() -> None:
     grad = xf.focal_loss_grad(x, t)
     assert (grad[:, 1] == 0).all()
     np.testing.assert_allclose(grad[:, [0, 2]], xf.focal_loss_grad(kept, [0, 1]))
-    np.testing.assert_allclose(
-        xf.focal_loss(x, t, gamma=0.0), xf.cross_entropy(x, t), rtol=1e-12
-    )
+    np.testing.assert_allclose(xf.focal_loss(x, t, gamma=0.0), xf.cross_entropy(x, t), rtol=1e-12)
     # the target's own logit -inf: probability 0, loss inf, and the gradient is p - onehot
     loss = xf.focal_loss(x, [1, 1], reduction="none")
     assert np.isposinf(loss).all()

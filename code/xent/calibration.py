@@ -105,7 +105,8 @@ def bin_edges(confidence: ArrayLike, n_bins: int = 15, strategy: str = "width") 
     correctly rounded division, so a confidence of exactly ``m / M`` (as a float) lies on an
     edge and belongs to the bin below it, ``((m - 1) / M, m / M]``. (``np.linspace(0, 1, M +
     1)`` computes ``m * (1 / M)``, which for many ``M`` lands one rounding step away from ``m /
-    M``: for ``M = 6`` its edge 5 is below 5/6, so a confidence of 5/6 went to the bin above.) With ``strategy="mass"`` the inner edges are the ``m / M`` quantiles of
+    M``: for ``M = 6`` its edge 5 is below 5/6, so a confidence of 5/6 went to the bin above.)
+    With ``strategy="mass"`` the inner edges are the ``m / M`` quantiles of
     the confidences (``np.quantile``'s default, linear interpolation, as scikit-learn's
     ``calibration_curve(strategy="quantile")``), so each bin holds about ``N / M`` examples; the
     outer edges are 0 and 1. Ties can leave a bin empty.
@@ -260,7 +261,9 @@ def expected_calibration_error(
     return float(np.sum(curve.count[seen] * gaps) / np.sum(curve.count))
 
 
-def brier_score(probs: ArrayLike, labels: ArrayLike) -> float:
+def brier_score(
+    probs: ArrayLike, labels: ArrayLike, reduction: str = "mean"
+) -> float | NDArray[np.float64]:
     """The Brier score: mean squared distance between each predicted distribution and its label.
 
     ``BS = (1 / N) sum_n sum_c (probs[n, c] - [c = y_n])**2`` (Brier, 1950), in [0, 2]. Like
@@ -277,17 +280,19 @@ def brier_score(probs: ArrayLike, labels: ArrayLike) -> float:
         Class probabilities, shape ``(N, C)``, each row summing to 1.
     labels : array_like of int
         The true classes, shape ``(N,)``.
+    reduction : {'mean', 'none'}, default 'mean'
+        ``'none'`` returns each example's score (for a bootstrap, say), shape ``(N,)``.
 
     Returns
     -------
-    float
-        The mean Brier score, in [0, 2].
+    float or ndarray
+        The mean Brier score, in [0, 2], or the ``N`` scores of the examples.
 
     Raises
     ------
     ValueError
-        If ``probs`` is not a batch of distributions, the labels are not class indices or
-        there are no examples.
+        If ``probs`` is not a batch of distributions, the labels are not class indices,
+        there are no examples or ``reduction`` is neither ``'mean'`` nor ``'none'``.
 
     Examples
     --------
@@ -295,12 +300,17 @@ def brier_score(probs: ArrayLike, labels: ArrayLike) -> float:
     0.29
     >>> brier_score([[0.0, 1.0]], [0])  # certain and wrong: 2, not infinity
     2.0
+    >>> brier_score([[0.0, 1.0], [1.0, 0.0]], [0, 0], reduction="none")
+    array([2., 0.])
     """
+    if reduction not in ("mean", "none"):
+        raise ValueError(f"reduction must be 'mean' or 'none'; got {reduction!r}")
     p = _probability_rows(probs).astype(np.float64)
     y = check_class_labels(labels, p.shape[0], p.shape[1])
     d = p.copy()
     d[np.arange(len(y)), y] -= 1.0
-    return float(np.mean(np.sum(d * d, axis=1)))
+    per_example = np.sum(d * d, axis=1)
+    return per_example if reduction == "none" else float(np.mean(per_example))
 
 
 def _nll_slope(beta: float, x: NDArray, y: NDArray) -> float:
@@ -324,7 +334,9 @@ def _check_temperature_logits(logits: ArrayLike) -> NDArray[np.float64]:
             f"shape {x.shape}"
         )
     if np.isposinf(x).any():
-        raise ValueError("logits must be finite numbers or -inf (a masked class); they contain +inf")
+        raise ValueError(
+            "logits must be finite numbers or -inf (a masked class); they contain +inf"
+        )
     if not np.isfinite(x.max(axis=1)).all():
         raise ValueError("a row of the logits is entirely -inf: it gives no distribution at all")
     return x.astype(np.float64)
