@@ -139,14 +139,51 @@ def test_extreme_logits_give_finite_accurate_values(dtype, gamma) -> None:
     assert loss[0] == 0 and not grad[0].any()
     np.testing.assert_allclose(loss[1], 1e4, rtol=1e-6)
     np.testing.assert_allclose(grad[1], [-1.0, 1.0, 0.0], atol=1e-6)
-    # p_y = 1 - 2e^-20: in float64 the loss is tiny but accurate (1 - p_y = -expm1(log p_y),
-    # no cancellation); in float32 log p_y itself rounds to 0, and so does the loss (+0, not -0)
+    # p_y = 1 - 2e^-20: the loss is tiny but accurate in both dtypes (log p_y from the logit
+    # differences, 1 - p_y = -expm1(log p_y): no cancellation), although in float32 p_y rounds
+    # to 1; so is the gradient's target entry, -(1 - p_y) times the scale
     q = 2 * np.exp(-20.0)
-    if dtype == np.float64:
-        np.testing.assert_allclose(loss[2], q**gamma * q, rtol=1e-5)
-    else:
-        assert loss[2] == 0 and not np.signbit(loss[2])
+    np.testing.assert_allclose(loss[2], q**gamma * q, rtol=1e-5)
+    np.testing.assert_allclose(
+        grad[2], q**gamma * (1 + gamma) * np.array([-q, q / 2, q / 2]), rtol=1e-4
+    )
     assert loss.dtype == dtype and grad.dtype == dtype
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.sampled_from([1.0, 10.0, 30.0, 100.0]),
+    gamma=st.sampled_from([0.0, 0.5, 2.0]),
+)
+def test_float32_loss_is_accurate_relative_to_its_size(seed, scale, gamma) -> None:
+    # the docstring's claim: accurate relative to the loss's own size, not only to 1
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((20, 5)) * scale).astype(np.float32)
+    t = rng.integers(0, 5, size=20)
+    low = xf.focal_loss(x, t, gamma=gamma, reduction="none")
+    exact = xf.focal_loss(x.astype(np.float64), t, gamma=gamma, reduction="none")
+    tiny = exact < np.finfo(np.float32).tiny * 1e3  # float32 cannot hold these at all
+    np.testing.assert_allclose(low[~tiny], exact[~tiny], rtol=2e-4)
+
+
+def test_minus_inf_logits_are_masked_classes() -> None:
+    # -inf is a class with probability 0: as if it were not there (cross_entropy agrees)
+    x = np.array([[2.0, -np.inf, 0.5], [0.0, -np.inf, 1.0]])
+    t = np.array([0, 2])
+    kept = x[:, [0, 2]]
+    np.testing.assert_allclose(
+        xf.focal_loss(x, t, reduction="none"), xf.focal_loss(kept, [0, 1], reduction="none")
+    )
+    grad = xf.focal_loss_grad(x, t)
+    assert (grad[:, 1] == 0).all()
+    np.testing.assert_allclose(grad[:, [0, 2]], xf.focal_loss_grad(kept, [0, 1]))
+    np.testing.assert_allclose(xf.focal_loss(x, t, gamma=0.0), xf.cross_entropy(x, t), rtol=1e-12)
+    # the target's own logit -inf: probability 0, loss inf, and the gradient is p - onehot
+    loss = xf.focal_loss(x, [1, 1], reduction="none")
+    assert np.isposinf(loss).all()
+    grad = xf.focal_loss_grad(x, [1, 1], reduction="none")
+    np.testing.assert_allclose(grad, xf.cross_entropy_grad(x, [1, 1], reduction="none"))
 
 
 def test_gradient_scale_can_exceed_cross_entropy_for_hard_examples() -> None:
@@ -187,6 +224,7 @@ def test_gradient_matches_finite_differences() -> None:
         ({"target": np.eye(3)[[0, 1]]}, "class indices as target"),
         ({"input": np.array([[np.inf, 0, 0], [0, 0, 0]])}, "finite"),
         ({"input": np.array([[np.nan, 0, 0], [0, 0, 0]])}, "finite"),
+        ({"input": np.array([[-np.inf, -np.inf, -np.inf], [0, 0, 0]])}, "entirely -inf"),
     ],
 )
 @pytest.mark.parametrize("fn", [xf.focal_loss, xf.focal_loss_grad])

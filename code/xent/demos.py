@@ -655,14 +655,14 @@ def slowdown_demo(**kwargs: float | int | str) -> HTML:
 TEMPERATURE_RANGE: tuple[float, float, float] = (0.25, 4.0, 0.01)
 
 _CALIBRATION_JS = (
-    "const M=D.m,E=Array.from({length:M+1},(_,j)=>j===M?1:j*(1/M));"
+    "const M=D.m,E=Array.from({length:M+1},(_,j)=>j/M);"
     "function draw(){const T=num('t'),n=D.y.length,cnt=new Array(M).fill(0),"
     "sc=new Array(M).fill(0),sa=new Array(M).fill(0);let nll=0,right=0,conf=0;"
     "for(let i=0;i<n;i++){const x=D.x[i],y=D.y[i];let mx=-Infinity,k=0;"
     "for(let c=0;c<x.length;c++)if(x[c]>mx){mx=x[c];k=c;}"
     "let s=0;for(let c=0;c<x.length;c++)s+=Math.exp((x[c]-mx)/T);"
     "const p=1/s,ok=k===y?1:0;nll+=Math.log(s)-(x[y]-mx)/T;right+=ok;conf+=p;"
-    # the bin ((b - 1) / M, b / M] of p, as numpy's searchsorted on linspace(0, 1, M + 1)
+    # the bin ((b - 1) / M, b / M] of p, edges the correctly rounded b / M as in xent.calibration
     "let b=0;while(b<M-1&&p>E[b+1])b++;cnt[b]++;sc[b]+=p;sa[b]+=ok;}"
     "let ece=0;for(let b=0;b<M;b++)ece+=Math.abs(sa[b]-sc[b])/n;"
     "root.querySelectorAll('rect.acc').forEach((e,b)=>{const a=cnt[b]?sa[b]/cnt[b]:0;"

@@ -567,11 +567,34 @@ def _focal_parts(
         )
     t, valid = _class_targets(tgt, batch, n_classes, ignore_index)
     safe, wy = _target_weights(t, valid, a, x.dtype)
-    _, _, lse = _logsumexp_rows(x2)
-    log_py = np.where(valid, x2[np.arange(len(t)), safe] - lse, 0).astype(x.dtype, copy=False)
-    log_py = np.minimum(log_py, 0)  # rounding can leave it a hair above 0
+    _logsumexp_rows(x2)  # rejects NaN, +inf and all -inf rows
+    log_py = np.where(valid, _log_p_target(x2, safe), 0).astype(x.dtype, copy=False)
     one_minus = 0 - np.expm1(log_py)  # 1 - p_y, accurate near p_y = 1 (and +0, not -0)
     return x2, batch, log_py, one_minus, wy, safe, np.asarray(g, dtype=x.dtype)
+
+
+def _log_p_target(x2: FloatArray, safe: NDArray[np.intp]) -> FloatArray:
+    """``log softmax(x)_y`` of each row, accurate *relative* to its size, even near 0.
+
+    ``x_y - logsumexp(x)`` is accurate only to about ``eps * |logsumexp(x)|``: in float32, a
+    confident row with ``p_y = 1 - 1e-9`` gets ``log p_y = 0`` exactly, so its focal loss would
+    come out as 0. Instead, with ``d = x - x_y`` and ``m = max(d) >= 0``,
+    ``-log p_y = m + log1p(s + expm1(-m))``, where ``s`` sums ``exp(d_c - m)`` over the classes
+    other than ``y``: for the top class (``m = 0``) that is ``log1p(s)``, as accurate as ``s``.
+    A target whose logit is -inf gets ``log p_y = -inf``.
+    """
+    rows = np.arange(x2.shape[0])
+    x_y = x2[rows, safe]
+    with np.errstate(invalid="ignore"):  # -inf - (-inf) in rows whose target logit is -inf
+        d = x2 - x_y[:, None]
+    d[rows, safe] = -np.inf
+    masked = np.isneginf(x_y)
+    d[masked] = 0.0  # their result is set below
+    m = np.maximum(d.max(axis=1), 0)
+    s = np.exp(d - m[:, None]).sum(axis=1)
+    log_py = 0 - (m + np.log1p(s + np.expm1(0 - m)))
+    log_py[masked] = -np.inf
+    return np.minimum(log_py, 0)
 
 
 def focal_loss(
@@ -593,8 +616,12 @@ def focal_loss(
     as ``cross_entropy`` does with class weights. (torchvision's binary
     ``sigmoid_focal_loss`` takes a single ``alpha`` and a plain mean instead.)
 
-    ``log p_y`` comes from log-sum-exp and ``1 - p_y`` from ``-expm1(log p_y)``, so the loss
-    is finite and accurate for any finite logits, however confident.
+    ``log p_y`` comes from the differences ``x_c - x_y`` (a log-sum-exp that keeps the target's
+    own term exact) and ``1 - p_y`` from ``-expm1(log p_y)``, so the loss is finite for any
+    finite logits and accurate relative to its own size, however confident the example: in
+    float32 a tiny loss does not round to 0 merely because ``p_y`` rounds to 1. Logits of
+    -inf (a masked class) are accepted, as ``cross_entropy`` and ``fit_temperature`` accept
+    them; a target whose logit is -inf costs ``inf``.
 
     Parameters
     ----------
@@ -624,7 +651,7 @@ def focal_loss(
     ValueError
         On a negative or non-finite ``gamma``, a scalar or wrongly shaped ``alpha``,
         probability targets, mismatched shapes, non-integer targets, a class index out of
-        range, non-finite logits or a bad ``reduction``.
+        range, NaN or +inf logits (or a row entirely -inf) or a bad ``reduction``.
 
     Examples
     --------
@@ -692,14 +719,17 @@ def focal_loss_grad(
     x2, batch, log_py, one_minus, wy, safe, g = _focal_parts(
         input, target, gamma, alpha, ignore_index
     )
-    with np.errstate(divide="ignore", invalid="ignore"):  # q = 0: the ratio's limit is 1
-        ratio = np.where(one_minus > 0, -log_py / one_minus, 1)
     p_y = np.exp(log_py)
-    scale = wy * one_minus**g * (1 + g * p_y * ratio)
+    # q = 0: the ratio's limit is 1; p_y = 0 (a target logit of -inf): p_y * ratio tends to 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(one_minus > 0, -log_py / one_minus, 1)
+        second = np.where(p_y > 0, g * p_y * ratio, 0)
+    scale = wy * one_minus**g * (1 + second)
     _, p, _ = _logsumexp_rows(x2)
     p /= p.sum(axis=1, keepdims=True)
     grad = p * scale[:, None]
-    grad[np.arange(x2.shape[0]), safe] -= scale  # ignored rows have scale 0
+    # the target's entry scale * (p_y - 1), from 1 - p_y itself: accurate when p_y rounds to 1
+    grad[np.arange(x2.shape[0]), safe] = 0 - scale * one_minus  # ignored rows have scale 0
     if reduction == "mean":
         total = np.sum(wy)
         grad = np.zeros_like(grad) if total == 0 else grad / np.asarray(total, dtype=grad.dtype)

@@ -31,7 +31,7 @@ LABELS = np.array([0, 1, 1, 0, 2, 0, 2, 2, 1, 2, 0, 0])
 _ECE = cal.expected_calibration_error(PROBS, LABELS, n_bins=5)
 _CONF = PROBS.max(axis=1)
 _RIGHT = PROBS.argmax(axis=1) == LABELS
-_EDGES = np.linspace(0, 1, 6)
+_EDGES = np.arange(6) / 5  # exactly 0, 0.2, ..., 1: four confidences lie on edges
 _BINS = [(_CONF > lo) & (_CONF <= hi) for lo, hi in itertools.pairwise(_EDGES)]
 _GAPS = [abs(_RIGHT[b].mean() - _CONF[b].mean()) for b in _BINS if b.any()]
 # Typical mistakes.
@@ -39,12 +39,27 @@ _UNWEIGHTED = float(np.mean(_GAPS))  # mean gap over the non-empty bins, not wei
 _OVERALL = float(abs(_RIGHT.mean() - _CONF.mean()))  # one bin: |accuracy - mean confidence|
 _FIFTEEN = cal.expected_calibration_error(PROBS, LABELS)  # the default 15 bins
 _PER_EXAMPLE = float(np.mean(np.abs(_RIGHT - _CONF)))  # one bin per example
+# bins [lo, hi): the four confidences on an edge go to the bin above
+_LOWER_CLOSED = float(
+    sum(
+        b.mean() * abs(_RIGHT[b].mean() - _CONF[b].mean())
+        for b in [(_CONF >= lo) & (_CONF < hi) for lo, hi in itertools.pairwise(_EDGES)]
+        + [_CONF == 1.0]
+        if b.any()
+    )
+)
 
 
 @register(
     "ex-cal-ece-loop",
     correct={"ece": _ECE},
-    wrong=[{"ece": _UNWEIGHTED}, {"ece": _OVERALL}, {"ece": _FIFTEEN}, {"ece": _PER_EXAMPLE}],
+    wrong=[
+        {"ece": _UNWEIGHTED},
+        {"ece": _OVERALL},
+        {"ece": _FIFTEEN},
+        {"ece": _PER_EXAMPLE},
+        {"ece": _LOWER_CLOSED},
+    ],
 )
 def _cal_ece_loop(ece):
     mistakes = [
@@ -63,6 +78,12 @@ def _cal_ece_loop(ece):
             _PER_EXAMPLE,
             "you compared each example's confidence with its own 0/1 correctness; average "
             "within each bin first, then take the gap.",
+        ),
+        (
+            _LOWER_CLOSED,
+            "your bins are closed on the left, [lo, hi), so the four confidences that lie "
+            "exactly on an edge (0.8, 0.8, 0.6 and 0.4) went to the bin above; the exercise's "
+            "bins are (lo, hi].",
         ),
     ]
     for value, hint in mistakes:
