@@ -265,6 +265,10 @@ def clamp_violations(modules: list[ast.Module]) -> list[str]:
 
 MARKER = re.compile(r"^%\s*evidence:\s*(.+?)\s*$")
 GLUED = re.compile(r"""\bglue\(\s*(['"])([^'"]+)\1""")
+#: An f-string key glued in a loop (glue(f"ts_{name}_lo", ...)): it glues every key of its shape.
+GLUED_SHAPE = re.compile(r"""\bglue\(\s*f(['"])([^'"]+)\1""")
+#: The two ways to name an interval's ends.
+INTERVAL_ENDS = (("_ci_low", "_ci_high"), ("_lo", "_hi"))
 SHOWN = re.compile(r"\{glue(?::\w+)?\}`([^`:<]+)")
 NO_DIFFERENCE = re.compile(r"no\s+detectable\s+difference", re.IGNORECASE)
 
@@ -292,21 +296,31 @@ def markers(text_cells: list[str]) -> list[tuple[str, bool, str]]:
 
 def marker_problems(chapter_cells: list[tuple[str, str]]) -> list[str]:
     """What is missing for each marked claim of a chapter (empty when all are backed)."""
-    glued = {
-        m.group(2) for kind, src in chapter_cells if kind == "code" for m in GLUED.finditer(src)
-    }
+    code = [src for kind, src in chapter_cells if kind == "code"]
+    literal = {m.group(2) for src in code for m in GLUED.finditer(src)}
+    shapes = [
+        re.compile(re.sub(r"\\\{[^}]*\\\}", r"\\w+", re.escape(m.group(2))) + "$")
+        for src in code
+        for m in GLUED_SHAPE.finditer(src)
+    ]
+
+    def is_glued(key: str) -> bool:
+        return key in literal or any(shape.match(key) for shape in shapes)
+
     problems = []
     for stem, includes_zero, paragraph in markers([s for k, s in chapter_cells if k == "markdown"]):
         shown = set(SHOWN.findall(paragraph))
-        pair = (f"{stem}_ci_low", f"{stem}_ci_high")
+        pairs = [(f"{stem}{low}", f"{stem}{high}") for low, high in INTERVAL_ENDS]
+        pair = next((p for p in pairs if all(is_glued(k) for k in p)), pairs[0])
         spread = f"{stem}_spread"
-        if all(k in glued for k in pair):
+        if all(is_glued(k) for k in pair):
             keys: tuple[str, ...] = pair
-        elif spread in glued:
+        elif is_glued(spread):
             keys = (spread,)
         else:
             problems.append(
-                f"{stem}: glue {pair[0]!r} and {pair[1]!r}, or {spread!r}, with a literal key"
+                f"{stem}: glue {pair[0]!r} and {pair[1]!r}, or {spread!r} (a literal key, or an"
+                " f-string key of that shape)"
             )
             continue
         missing = [k for k in keys if k not in shown]
@@ -402,6 +416,20 @@ GOOD_CHAPTER = [
 def test_markers_of_a_well_backed_chapter_pass() -> None:
     assert markers([GOOD_CHAPTER[1][1]])[0][0] == "acc_gain"
     assert marker_problems(GOOD_CHAPTER) == []
+
+
+def test_an_interval_glued_in_a_loop_counts_and_a_missing_one_does_not() -> None:
+    looped = (
+        "code",
+        'for name, (lo, hi) in intervals.items():\n    glue(f"ts_{name}_lo", lo)\n'
+        '    glue(f"ts_{name}_hi", hi)',
+    )
+    shown = (
+        "markdown",
+        "% evidence: ts_nll\nDown by {glue:text}`ts_nll_lo` to {glue:text}`ts_nll_hi`.",
+    )
+    assert marker_problems([looped, shown]) == []
+    assert marker_problems([("code", 'glue(f"ts_{name}_lo", lo)'), shown])  # no upper end
 
 
 @pytest.mark.parametrize(
