@@ -1,0 +1,319 @@
+"""The Chinese edition's Sphinx plumbing (简体中文版): what is translated, and how it shows.
+
+The translations are gettext catalogues in ``locales/zh_CN/LC_MESSAGES/`` (one per page,
+``gettext_compact: false``), kept with ``sphinx-intl`` and checked by ``editions.catalogues``;
+``python -m editions.build`` builds both languages (see the README). This extension:
+
+* **Keeps glue and footnotes alive in translations.** Sphinx parses each translated message as
+  a separate little document, which cannot see the notebook's glue data, so a
+  ``{glue:text}`key``` would vanish: inside a message it is pointed at its page,
+  ``{glue:text}`page.md::key``` (myst-nb's cross-document form). A footnote reference is one
+  only where its definition is in the same document, so a stand-in definition is appended.
+* **Offers prose only.** myst-nb renders images for the catalogue builder too, so figures'
+  alt text is extracted. The API appendix's docstrings stay English (they are the code's own
+  documentation, what ``help()`` shows in a notebook; the page's own prose is translated), and
+  display equations are not messages: they read the same in Chinese.
+* **Translates what Sphinx misses:** the part captions of the table of contents (inserted by
+  sphinx-external-toc after Sphinx translated the page) and the site's title.
+* **Links the two sites.** Every page's header gets a switcher to the same page in the other
+  language (``templates/xent-language.html``). (Binder and Colab open this language's
+  notebooks: ``editions.notebooks``.)
+* **Searches Chinese.** Sphinx's Chinese search, with the terminology table as jieba's
+  dictionary and one-character words (熵) kept.
+* Shows the terminology table (``{terminology-table}``) on the Chinese glossary, and loads
+  ``static/xent-demos-zh.js``, which translates the kernel-free demos in the reader's browser.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from myst_parser.parsers.sphinx_ import MystParser
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.locale import get_translator
+from sphinx.locale import init as init_locale
+from sphinx.search.zh import SearchChinese
+from sphinx.transforms import i18n
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.i18n import docname_to_domain
+
+ROOT = Path(__file__).resolve().parents[1]
+TERMINOLOGY = ROOT / "locales" / "zh_CN" / "terminology.csv"
+TEMPLATES = Path(__file__).with_name("templates")
+
+#: The book's languages: Sphinx language code -> (folder of its site in _build/html, name,
+#: short name for a phone's header, title of the switcher's link).
+LANGUAGES = {
+    "en": ("", "English", "EN", "Read this page in English"),
+    "zh_CN": ("zh", "中文", "中", "阅读本页的简体中文版"),
+}
+
+#: A glue role whose key names no document: ``{glue}`key```, ``{glue:text}`key:.3f```, ...
+GLUE_ROLE = re.compile(r"(\{glue(?::[a-z]*)?\}`)(?![^`]*::)([^`]+`)")
+FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+
+
+def glue_from_page(msgstr: str, source_path: str) -> str:
+    """Point every glue role of a translated message at the page the message comes from.
+
+    >>> glue_from_page("{glue:text}`h:.3f` 比特，{glue:text}`n` 步", "chapters/02_entropy.md")
+    '{glue:text}`02_entropy.md::h:.3f` 比特，{glue:text}`02_entropy.md::n:s` 步'
+    """
+    page = os.path.basename(source_path)
+
+    def rewrite(match: re.Match[str]) -> str:
+        role, content = match.group(1), match.group(2)[:-1]
+        if role == "{glue:text}`" and ":" not in content:
+            content += ":s"  # myst-nb reads "page::key" as key "page:" with format "key"
+        return f"{role}{page}::{content}`"
+
+    return GLUE_ROLE.sub(rewrite, msgstr)
+
+
+_publish_msgstr = i18n.publish_msgstr
+_get_filetype = i18n.get_filetype
+
+
+def _filetype_of_a_message(source_suffix: Any, filename: str) -> str:
+    """Parse a translated message as MyST Markdown, not as a whole notebook.
+
+    A message is one paragraph: myst-nb's notebook parser would set up a notebook for each of
+    the book's thousand messages (most of the Chinese build's time); the roles it needs (glue,
+    term, cite, ...) are Sphinx's and work in plain MyST.
+    """
+    filetype = _get_filetype(source_suffix, filename)
+    return "markdown" if filetype == "myst-nb" else filetype
+
+
+def _publish_msgstr_with_glue(
+    app: Sphinx, source: str, source_path: str, *args: Any, **kwargs: Any
+) -> nodes.Element:
+    # A footnote reference is a reference only where its definition is in the same document.
+    definitions = "".join(f"\n\n[^{name}]: -" for name in FOOTNOTE_REF.findall(source))
+    source = glue_from_page(source, source_path) + definitions
+    return _publish_msgstr(app, source, source_path, *args, **kwargs)
+
+
+def offer_prose_only(app: Sphinx, doctree: nodes.document) -> None:
+    """Keep autodoc's API entries and display equations out of the catalogues."""
+    if app.builder.name != "gettext":  # only the catalogue builder reads the mark
+        return
+    for desc in doctree.findall(addnodes.desc):
+        for node in desc.findall(nodes.TextElement):
+            node["translatable"] = False
+    for node in doctree.findall(nodes.TextElement):
+        if ":docstring of " in (node.source or ""):  # a module's own docstring (automodule)
+            node["translatable"] = False
+    for node in doctree.findall(nodes.math_block):
+        node["translatable"] = False
+
+
+def forget_message_documents(app: Sphinx, doctree: nodes.document) -> None:
+    """Let translated nodes belong to their page, not to the little document of their message.
+
+    Some nodes of a parsed translation keep a reference to the document Sphinx parsed the
+    message as; pickled with the page, those documents made the Chinese doctrees six times
+    the English ones, and every cross-reference that loads a page slow.
+    """
+    if app.config.language == "en":  # nothing was translated
+        return
+    for node in doctree.findall():
+        if node._document is not None and node._document is not doctree:
+            node._document = None
+
+
+def render_figures_for_gettext(app: Sphinx, config: Any) -> None:
+    """Give the catalogue builder the figures, so their alt text is extracted."""
+    overrides = list(config.nb_mime_priority_overrides or [])
+    overrides += [("gettext", "image/svg+xml", 1), ("gettext", "image/png", 2)]
+    config.nb_mime_priority_overrides = overrides
+
+
+def terminology() -> list[dict[str, str]]:
+    """The English-Chinese terminology table (``locales/zh_CN/terminology.csv``)."""
+    with TERMINOLOGY.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+class TerminologyTable(SphinxDirective):
+    """``{terminology-table}``: the terminology table, on the Chinese glossary page only."""
+
+    def run(self) -> list[nodes.Node]:
+        if not self.config.language.startswith("zh"):
+            return []
+        self.env.note_dependency(str(TERMINOLOGY))
+        rows = sorted(terminology(), key=lambda row: row["English"].lower())
+        columns = list(rows[0])
+        table = nodes.table(classes=["xent-terminology"])
+        group = nodes.tgroup(cols=len(columns))
+        table += group
+        group.extend(nodes.colspec(colwidth=width) for width in (3, 2, 5))
+        head, body = nodes.thead(), nodes.tbody()
+        group += [head, body]
+        for parent, cells in [(head, columns)] + [(body, [r[c] for c in columns]) for r in rows]:
+            row = nodes.row()
+            for text in cells:
+                row += nodes.entry("", nodes.paragraph(text=text))
+            parent += row
+        title = nodes.rubric(text="术语对照表")
+        intro = nodes.paragraph(
+            text="本书中文版统一使用下表的译名（按英文字母顺序排列）；"
+            "正文中的术语可以点击，查看上面的释义。"
+        )
+        return [title, intro, table]
+
+
+class SearchChineseWithSingleCharacters(SearchChinese):
+    """Sphinx's Chinese search, keeping one-character words (熵) and the book's terms whole.
+
+    jieba cuts text into words with the book's terminology as its user dictionary (so that
+    交叉熵 and KL 散度 are words); Sphinx's own filter drops every one-character word, which
+    would make 熵, the book's subject, unsearchable.
+    """
+
+    def init(self, options: dict[str, str]) -> None:
+        import jieba
+
+        jieba.setLogLevel(60)  # no "Building prefix dict" chatter in the build log
+        for row in terminology():
+            for word in re.split(r"[/／、]", row["中文"]):
+                if word.strip():
+                    jieba.add_word(word.strip().replace(" ", ""), freq=100000)
+                    jieba.add_word(word.strip(), freq=100000)
+        super().init(options)
+
+    def word_filter(self, stemmed_word: str) -> bool:
+        return len(stemmed_word) > 1 or bool(re.match(r"[\u4e00-\u9fff]", stemmed_word))
+
+
+def other_language(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Link every page to the same page in the book's other language (template variable)."""
+    here = app.config.language if app.config.language in LANGUAGES else "en"
+    there = "zh_CN" if here == "en" else "en"
+    up = "../" * pagename.count("/")
+    if here != "en":
+        up += "../" * len(Path(LANGUAGES[here][0]).parts)
+    folder = LANGUAGES[there][0]
+    url = f"{up}{folder + '/' if folder else ''}{pagename}.html"
+    _, name, short, title = LANGUAGES[there]
+    context["xent_other_language"] = {
+        "url": url,
+        "code": there.replace("_", "-"),
+        "name": name,
+        "short": short,
+        "title": title,
+    }
+    context["metatags"] = context.get("metatags", "") + (
+        f'<link rel="alternate" hreflang="{there.replace("_", "-")}" href="{url}" />\n'
+    )
+
+
+def _catalogue(app: Sphinx, docname: str) -> Any:
+    """The Chinese (or other) translations of one page, as Sphinx itself loads them."""
+    dirs = [os.path.join(app.srcdir, directory) for directory in app.config.locale_dirs]
+    domain = docname_to_domain(docname, app.config.gettext_compact)
+    return init_locale(dirs, app.config.language, domain)[0]
+
+
+def translate_part_captions(app: Sphinx, doctree: nodes.document) -> None:
+    """Translate the part captions of the table of contents (Foundations, ...).
+
+    sphinx-external-toc inserts the book's toctrees after Sphinx has translated the page, so
+    their captions (in the root page's catalogue) are translated here, before the sidebar's
+    table of contents is collected from them.
+    """
+    if app.config.language == "en":
+        return
+    toctrees = [node for node in doctree.findall(addnodes.toctree) if node.get("caption")]
+    if toctrees:
+        catalogue = _catalogue(app, app.env.docname)
+        for node in toctrees:
+            node["caption"] = catalogue.gettext(node["caption"])
+
+
+def translate_title(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    """The site's title (sidebar, browser tab) in the site's language, from the root page.
+
+    Run when reading starts, after Sphinx has compiled the catalogues (a fresh clone has no
+    ``.mo`` files before that); the title is first used when the pages are written.
+    """
+    if app.config.language != "en":
+        app.config.html_title = _catalogue(app, app.config.root_doc).gettext(app.config.html_title)
+
+
+def add_demo_translations(app: Sphinx) -> None:
+    """On the Chinese site, the kernel-free demos speak Chinese (``static/xent-demos-zh.js``).
+
+    The demos' HTML comes from the one execution both languages share, so their words are
+    translated in the reader's browser, on pages whose ``<html lang>`` is Chinese.
+    """
+    if app.config.language.startswith("zh"):
+        app.add_js_file("xent-demos-zh.js")
+
+
+def add_language_switcher(app: Sphinx, config: Any) -> None:
+    """Put the switcher in every page's header, beside the theme's own buttons."""
+    config.templates_path.append(str(TEMPLATES))
+    options = config.html_theme_options
+    options["article_header_end"] = ["article-header-buttons.html", "xent-language.html"]
+
+
+#: Settings whose values are words of the interface, not of the book.
+INTERFACE_SETTINGS = (
+    "togglebutton_hint",  # sphinx-togglebutton: "Click to show"
+    "togglebutton_hint_hide",
+    "nb_code_prompt_show",  # myst-nb: the button of a hidden cell
+    "nb_code_prompt_hide",
+)
+
+
+def translate_interface_settings(app: Sphinx, config: Any) -> None:
+    """The interface's words that are settings, from ``locales/<lang>/LC_MESSAGES/sphinx.po``.
+
+    Sphinx reads that catalogue before its own, for its strings and those the themes'
+    templates translate; settings (and the search box's placeholder) need it applied here.
+    """
+    if config.language == "en":
+        return
+    for name in INTERFACE_SETTINGS:
+        setattr(config, name, app.translator.gettext(getattr(config, name)))
+    options = config.html_theme_options
+    placeholder = options.get("search_bar_text", "Search this book...")
+    options["search_bar_text"] = app.translator.gettext(placeholder)
+
+
+def complete_theme_catalogue(app: Sphinx) -> None:
+    """sphinx-book-theme translates its buttons with its own catalogue, whose Chinese lacks a
+    few (Repository, Open issue, ...): those are looked up in ``sphinx.po`` too."""
+    if app.config.language != "en":
+        get_translator("booktheme").add_fallback(app.translator)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    i18n.publish_msgstr = _publish_msgstr_with_glue
+    i18n.get_filetype = _filetype_of_a_message  # used only by publish_msgstr
+    app.add_source_parser(MystParser)  # for "markdown" only: .md pages stay myst-nb's
+    app.add_directive("terminology-table", TerminologyTable)
+    app.add_search_language(SearchChineseWithSingleCharacters)
+    app.connect("config-inited", add_language_switcher)
+    # Before sphinx-togglebutton writes its hints into the pages' scripts (priority 500).
+    app.connect("config-inited", translate_interface_settings, priority=400)
+    app.connect("builder-inited", complete_theme_catalogue)  # the theme is loaded by then
+    app.connect("builder-inited", add_demo_translations)
+    app.connect("env-before-read-docs", translate_title)
+    # Before Sphinx's collectors (priority 500) copy the toctrees into the sidebar's contents.
+    app.connect("doctree-read", translate_part_captions, priority=400)
+    # Before the theme drops the header templates that render empty.
+    app.connect("html-page-context", other_language, priority=100)
+    app.connect("config-inited", render_figures_for_gettext)
+    app.connect("doctree-read", offer_prose_only)
+    app.connect("doctree-read", forget_message_documents)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

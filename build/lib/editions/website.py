@@ -1,0 +1,193 @@
+"""Sphinx extension: make the book's website work offline, with nothing loaded from a CDN.
+
+Loaded by _config.yml (``sphinx: extra_extensions``). It does these things:
+
+* **MathJax from a registry package.** The pinned PyPI package ``sphinx-mathjax-offline``
+  ships MathJax 3.2 (Apache-2.0). Its own extension copies all 24 MB of it into every build;
+  this one points ``mathjax_path`` at ``_static/mathjax/tex-chtml.js`` and copies only what
+  that component can load: the component itself, its CHTML fonts, the TeX extensions it
+  autoloads (e.g. ``\\cancel``), and the accessibility modules and speech rules that its
+  context menu loads on demand (about 7 MB in the site; a page transfers only what it uses).
+* **No Thebe.** ``sphinx_thebe`` is always on in Jupyter Book; with the live-code button
+  switched off (``launch_buttons: thebe: false``) its scripts do nothing except reference
+  unpkg.com and, declared twice, log "THEBE_JS_URL has already been declared". They are
+  dropped from every page.
+
+* **No Font Awesome script.** pydata-sphinx-theme loads ``fontawesome.js`` (1.5 MB, the
+  largest file on every page) to turn icons into SVG, although its stylesheet already draws
+  the same icons from the bundled web fonts. The script tag is dropped from every page, which
+  halves what a page without math weighs; the icons look the same.
+
+* **Every screen.** ``static/xent-site.css`` (added to every page) keeps the site inside a
+  390 px phone: display equations, tables, code and outputs scroll inside their own box (with a
+  shadow where more is hidden), long inline code and headings wrap, figures keep their
+  proportions and are inverted rather than dimmed in dark mode, and the previous/next links
+  stack. The theme pair pinned in requirements.txt (sphinx-book-theme 1.1.4 with
+  pydata-sphinx-theme 0.15.4) is the latest whose chapter-list button works on a phone and
+  collapses the sidebar on a desktop (0.16 turned it into a pop-up; 0.17's second header
+  leaves the phone button dead). Prose tables become cards on a phone; on a desktop the
+  sidebars are narrower so an 85-character printed table fits the main column.
+* **Proofs, solutions, search.** A proof opens with an italic "Proof." and ends with a
+  tombstone; a solution's title opens the solution instead of jumping to the exercise;
+  ``static/xent-search.js`` takes search snippets from the chapter's text (not from the
+  page's buttons) and ``static/xent-scorer.js`` (Sphinx's ``html_search_scorer``) ranks
+  chapters before glossary entries.
+
+It also sets the theme's ``default_mode`` (a template variable) to ``auto`` (light or dark
+as the reader's system says): left empty, pydata-sphinx-theme logs "Got invalid theme mode"
+on a reader's first visit.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+#: Where the page loads MathJax from, relative to ``_static``.
+MATHJAX_PATH = "mathjax/tex-chtml.js"
+
+#: The parts of the MathJax distribution that ``tex-chtml.js`` may request.
+MATHJAX_PARTS = (
+    "tex-chtml.js",
+    "output/chtml/fonts/woff-v2",
+    "input/tex/extensions",
+    "a11y",
+    "sre",
+    "ui",
+)
+
+
+def mathjax_source() -> Path:
+    """The MathJax distribution inside the installed ``sphinx-mathjax-offline`` package."""
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or spec.origin is None:
+        raise RuntimeError(
+            "the website needs the package sphinx-mathjax-offline (pip install -r requirements.txt)"
+        )
+    return Path(spec.origin).parent / "static" / "mathjax"
+
+
+def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
+    """Copy the MathJax subset into the built site (only files that are missing or changed)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    source = mathjax_source()
+    target = Path(app.outdir) / "_static" / "mathjax"
+    for part in MATHJAX_PARTS:
+        origin = source / part
+        files = (
+            [origin] if origin.is_file() else sorted(p for p in origin.rglob("*") if p.is_file())
+        )
+        for file in files:
+            dest = target / file.relative_to(source)
+            if not dest.is_file() or dest.stat().st_size != file.stat().st_size:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(file, dest)
+
+
+def _is_thebe(asset: Any) -> bool:
+    """True for the script and style entries that sphinx_thebe adds to every page."""
+    filename = str(getattr(asset, "filename", asset) or "")
+    body = str(getattr(asset, "attributes", {}).get("body", ""))
+    return "thebe" in filename or "THEBE_JS_URL" in body
+
+
+def drop_thebe_assets(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Remove Thebe's scripts and stylesheet from the page."""
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
+
+
+def drop_thebe_config(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Remove the inline Thebe configuration that sphinx_thebe appends to each page."""
+    for node in list(doctree.findall(nodes.raw)):
+        text = node.astext()
+        if "x-thebe-config" in text or "kernelName =" in text:
+            node.parent.remove(node)
+
+
+#: The theme's script tag for Font Awesome's SVG icons (its CSS web-font icons stay):
+#: ``scripts/fontawesome.js`` in pydata-sphinx-theme 0.16+, ``vendor/.../all.min.js`` before.
+FONTAWESOME_SCRIPT = re.compile(
+    r'\s*<script[^>]*src="[^"]*_static/(?:scripts/fontawesome\.js|vendor/fontawesome/[^"]*'
+    r'/js/all\.min\.js)[^"]*"[^>]*></script>'
+)
+
+#: The site's own stylesheet, in ``editions/static``.
+STATIC = Path(__file__).with_name("static")
+STYLESHEET = "xent-site.css"
+#: Search snippets from the chapter's text, and a ranking that puts chapters before the glossary.
+SEARCH_SCRIPT = "xent-search.js"
+SEARCH_SCORER = "xent-scorer.js"
+
+
+def drop_fontawesome_script(app: Sphinx, exception: Exception | None) -> None:
+    """Remove the redundant Font Awesome script from every written page.
+
+    The theme's template writes the tag itself (it is not a Sphinx asset), so it is removed from
+    the HTML once the pages are written.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        lean = FONTAWESOME_SCRIPT.sub("", html)
+        if lean != html:
+            page.write_text(lean, encoding="utf-8")
+
+
+def default_theme_mode(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Give the theme a valid colour mode for readers who never chose one."""
+    context.setdefault("default_mode", "auto")
+
+
+def add_static(app: Sphinx) -> None:
+    """Serve ``editions/static`` with the site; load its stylesheet and script on every page."""
+    app.config.html_static_path.append(str(STATIC))
+    app.add_css_file(STYLESHEET)
+    app.add_js_file(SEARCH_SCRIPT)
+    app.config.html_search_scorer = str(STATIC / SEARCH_SCORER)
+
+
+def mark_proofs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Set a proof's opening "Proof." in italics and give the proof a class for its end mark.
+
+    sphinx-proof writes "Proof. " as plain text at the start of the proof's first paragraph;
+    the site's stylesheet ends every ``xent-proof`` with a tombstone (∎).
+    """
+    for node in doctree.findall(nodes.admonition):
+        if set(node["classes"]) != {"proof"}:
+            continue  # a theorem, lemma, ... carries its own type as a second class
+        node["classes"].append("xent-proof")
+        para = next(iter(node.findall(nodes.paragraph)), None)
+        if para is None or not para.children or not isinstance(para[0], nodes.Text):
+            continue
+        text = para[0].astext()
+        for opening in ("Proof.", "证明："):  # the English and the Chinese edition's
+            if text.startswith(opening):
+                para.replace(para[0], nodes.Text(text[len(opening) :]))
+                para.insert(0, nodes.emphasis(opening, opening))
+                break
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.config.mathjax_path = MATHJAX_PATH
+    app.connect("builder-inited", add_static)
+    app.connect("doctree-resolved", mark_proofs)
+    app.connect("html-page-context", default_theme_mode)
+    app.connect("build-finished", copy_mathjax)
+    app.connect("build-finished", drop_fontawesome_script)
+    app.connect("html-page-context", drop_thebe_assets, priority=900)
+    app.connect("doctree-resolved", drop_thebe_config, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,947 @@
+"""Kernel-free interactive demos for the static website: small self-contained HTML + JavaScript.
+
+Each helper returns a fragment of HTML (a few KB, no external URL, no network) whose script
+redoes the computation in the reader's browser as the sliders move. In a notebook, wrap it in
+``IPython.display.HTML`` (the ``*_demo`` functions do that) and the same fragment works in
+Jupyter and on the built website.
+
+All demos share one scaffold (``_demo``): a ``div`` with a unique id holding the demos' shared
+style, a grid of labelled sliders, an inline SVG figure and a readout paragraph (class
+``readout``), and one script. The script starts with a small library (querying inside the
+demo, reading sliders, renormalising weights, entropy and KL divergence in bits with
+``0 log 0 = 0``, bar charts) and ends by redrawing on every ``input`` event. The readout
+carries its numbers at full precision in ``data-*`` attributes, so tests can compare them
+with ``xent.info``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from html import escape as html_escape
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import neuron
+from ._validation import as_float_array, check_class_labels, check_logit_matrix
+from .plotting import CYCLE, PALETTE
+
+if TYPE_CHECKING:  # IPython is only needed by the notebook-facing wrappers
+    from IPython.display import HTML
+
+__all__ = [
+    "PERPLEXITY_RANGES",
+    "SLOWDOWN_RANGES",
+    "SURPRISAL_RANGE",
+    "TEMPERATURE_RANGE",
+    "WEIGHT_RANGE",
+    "calibration_demo",
+    "calibration_demo_html",
+    "entropy_demo",
+    "entropy_demo_html",
+    "kl_demo",
+    "kl_demo_html",
+    "perplexity_demo",
+    "perplexity_demo_html",
+    "slowdown_demo",
+    "slowdown_demo_html",
+    "surprisal_demo",
+    "surprisal_demo_html",
+]
+
+#: Slider ranges of the slowdown demo: (min, max, step) for each parameter.
+SLOWDOWN_RANGES: dict[str, tuple[float, float, float]] = {
+    "w": (-4.0, 4.0, 0.1),
+    "b": (-4.0, 4.0, 0.1),
+    "eta": (0.005, 1.0, 0.005),
+    "epochs": (1, 1000, 1),
+}
+#: Slider range (min, max, step) of the probability in the surprisal demo.
+SURPRISAL_RANGE: tuple[float, float, float] = (0.001, 1.0, 0.001)
+#: Slider range (min, max, step) of each weight in the entropy and KL demos.
+WEIGHT_RANGE: tuple[float, float, float] = (0.0, 1.0, 0.01)
+#: Fewest and most outcomes a distribution demo shows.
+_MIN_K, _MAX_K = 2, 6
+
+_ids = itertools.count(1)
+
+# ---- the shared scaffold ---------------------------------------------------------------------
+
+# Shared by every demo (class xent-demo): the same rules, so several demos can share a page.
+_STYLE = (
+    ".xent-demo{font:14px/1.4 sans-serif;max-width:40em;border:1px solid #ccc;border-radius:6px;"
+    "background:#fff;color:#222;color-scheme:light;container-type:inline-size;"
+    "padding:.6em .8em;margin:1em 0}"
+    ".xent-demo .ctl{display:grid;grid-template-columns:5.5em minmax(0,1fr) 4em;gap:.15em .5em;"
+    "align-items:center}"
+    ".xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em 3em minmax(0,1fr) 3em}"
+    ".xent-demo input[type=range]{width:100%;min-width:0}"
+    ".xent-demo select{max-width:100%}"
+    ".xent-demo output{font-variant-numeric:tabular-nums}"
+    ".xent-demo svg{width:100%;height:auto;display:block}"
+    ".xent-demo text{font-size:11px;fill:#333}"
+    # On a phone the paired p and q sliders take a row each.
+    "@container (max-width:30em){.xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em}}"
+    # The website's dark mode: a dark card, light text and axes, the same data colours.
+    "[data-theme=dark] .xent-demo{background:#222;color:#ddd;border-color:#555;"
+    "color-scheme:dark;& text{fill:#ccc}& :is([stroke='#333'],[stroke='#000']){stroke:#bbb}"
+    "& [stroke='#ddd']{stroke:#444}}"
+)
+
+# The library every demo's script starts with (after `root` and the data `D` are defined).
+_JS_LIB = (
+    "const $=s=>root.querySelector(s),inp=n=>$('[name='+n+']'),num=n=>+inp(n).value;"
+    "const vec=(n,k)=>Array.from({length:k},(_,i)=>num(n+i));"
+    # weights divided by their sum, or null when they are all 0
+    "function norm(w){const s=w.reduce((a,b)=>a+b,0);return s>0?w.map(v=>v/s):null;}"
+    # cross-entropy H(p,r) in bits: terms with p_i = 0 are 0, r_i = 0 under p_i > 0 gives inf
+    "function xent(p,r){let h=0;for(let i=0;i<p.length;i++)if(p[i]>0)h-=p[i]*Math.log(r[i]);"
+    "return h/Math.LN2+0;}"
+    "function kl(p,r){let d=0;for(let i=0;i<p.length;i++)"
+    "if(p[i]>0)d+=p[i]*(Math.log(p[i])-Math.log(r[i]));return Math.max(d,0)/Math.LN2;}"
+    "const fmt=x=>x===Infinity?'∞':x.toFixed(3);"
+    # bars of class c (and their value labels) for the probabilities p (null: all empty)
+    "function bars(c,p){const t=root.querySelectorAll('text.'+c);"
+    "root.querySelectorAll('rect.'+c).forEach((e,i)=>{const v=p?p[i]:0,y=190-180*v;"
+    "e.setAttribute('y',y.toFixed(1));e.setAttribute('height',(180*v).toFixed(1));"
+    "t[i].setAttribute('y',(y-3).toFixed(1));t[i].textContent=p?v.toFixed(2):'';});}"
+)
+
+# Show every slider's value next to it, then let the demo redraw; on load and on every input.
+_JS_TAIL = (
+    "function sync(){for(const e of root.querySelectorAll('input[type=range]'))"
+    "$('output[for='+e.name+']').value=e.value;}"
+    "root.addEventListener('input',()=>{sync();draw();});sync();draw();})();"
+)
+
+
+def _demo(kind: str, controls: str, figure: str, script: str, data: dict, two: bool = False) -> str:
+    """Assemble a demo: shared style, controls, SVG figure, readout and script, unique id.
+
+    ``script`` must define ``function draw()``; it can use the library ``_JS_LIB`` and the
+    JSON-serialisable ``data`` as ``D``. ``{id}`` anywhere in the HTML becomes the demo's id.
+    """
+    uid = f"xent-{kind}-{next(_ids)}"
+    head = f"(function(){{const root=document.getElementById({json.dumps(uid)}),"
+    head += f"D={json.dumps(data, separators=(',', ':'))};"
+    html = (
+        f'<div id="{{id}}" class="xent-demo"><style>{_STYLE}</style>'
+        f'<div class="ctl{" two" if two else ""}">{controls}</div>{figure}'
+        # Shown until the script runs: a notebook saved with its outputs (untrusted) never runs it.
+        '<p class="readout" aria-live="polite">Run this cell to start the demo.</p></div>'
+    ).replace("{id}", uid)
+    return f"{html}<script>{head}{_JS_LIB}{script}{_JS_TAIL}</script>"
+
+
+def _slider(name: str, label: str, rng: tuple[float, float, float], value: float) -> str:
+    """A labelled range input named ``name`` and the output that shows its value."""
+    lo, hi, step = rng
+    return (
+        f'<label for="{{id}}-{name}">{label}</label>'
+        f'<input type="range" id="{{id}}-{name}" name="{name}" min="{lo:g}" max="{hi:g}" '
+        f'step="{step:g}" value="{value:g}"><output for="{name}">{value:g}</output>'
+    )
+
+
+def _svg(
+    label: str,
+    yticks: list[float],
+    ytop: float,
+    ylabel: str,
+    xlabel: str,
+    body: str,
+    height: int = 226,
+) -> str:
+    """An SVG figure: plot area x 40..470, y 190 (value 0) up to 10 (value ``ytop``)."""
+    grid = ""
+    for v in yticks:
+        y = round(190 - 180 * v / ytop, 1)
+        grid += (
+            f'<line x1="40" x2="470" y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
+            f'<text x="34" y="{y + 4:g}" text-anchor="end">{v:g}</text>'
+        )
+    return (
+        f'<svg viewBox="0 0 480 {height}" role="img" aria-label="{label}">{grid}'
+        '<line x1="40" x2="40" y1="10" y2="190" stroke="#333"/>'
+        f'<text x="12" y="100" transform="rotate(-90 12 100)" text-anchor="middle">{ylabel}</text>'
+        f'<text x="255" y="222" text-anchor="middle">{xlabel}</text>{body}</svg>'
+    )
+
+
+def _bar_chart(label: str, k: int, series: list[tuple[str, str]], extra: str = "") -> str:
+    """Empty bars for ``k`` outcomes, one per (class, colour) in ``series``; JS sizes them."""
+    slot = 430 / k
+    width = 0.7 * slot / len(series)
+    body = ""
+    for i in range(k):
+        for j, (cls, colour) in enumerate(series):
+            x = 40 + slot * (i + 0.15) + j * width
+            body += (
+                f'<rect class="{cls}" x="{x:.1f}" y="190" width="{width:.1f}" height="0" '
+                f'fill="{colour}"/><text class="{cls}" x="{x + width / 2:.1f}" y="187" '
+                'text-anchor="middle"></text>'
+            )
+        body += f'<text x="{40 + slot * (i + 0.5):.1f}" y="204" text-anchor="middle">{i}</text>'
+    ticks = [0, 0.25, 0.5, 0.75, 1]
+    return _svg(label, ticks, 1, "probability", "outcome", body + extra, height=246)
+
+
+def _legend(entries: list[tuple[str, str]]) -> str:
+    """A row of coloured swatches and names under the x label."""
+    return "".join(
+        f'<rect x="{150 + 110 * i}" y="230" width="14" height="10" fill="{colour}"/>'
+        f'<text x="{168 + 110 * i}" y="239">{name}</text>'
+        for i, (name, colour) in enumerate(entries)
+    )
+
+
+def _display(html: str) -> HTML:
+    from IPython.display import HTML
+
+    return HTML(html)
+
+
+def _start_weights(weights: ArrayLike, name: str) -> list[float]:
+    """Validate starting weights; return them as a distribution rounded to the slider step."""
+    w = as_float_array(weights, name)
+    if w.ndim != 1 or not _MIN_K <= w.size <= _MAX_K:
+        raise ValueError(
+            f"{name} must be a list of {_MIN_K} to {_MAX_K} weights (one per outcome); "
+            f"got shape {w.shape}"
+        )
+    if not np.isfinite(w).all():
+        raise ValueError(f"{name} contains an infinite weight; weights must be finite numbers")
+    if (w < 0).any():
+        raise ValueError(f"{name} has a negative weight ({w.min():g}); weights must be >= 0")
+    total = w.sum()
+    if total <= 0:
+        raise ValueError(f"the weights {name} sum to 0; at least one must be positive")
+    return [round(float(v), 2) for v in w / total]
+
+
+# ---- chapter 1: surprisal ---------------------------------------------------------------------
+
+_SURPRISAL_JS = (
+    "const X=p=>40+430*p,Y=b=>190-b*180/10.5,bits=p=>-Math.log(p)/Math.LN2+0,pts=[];"
+    "for(let i=0;i<=120;i++){const p=Math.pow(1000,i/120-1);"
+    "pts.push(X(p).toFixed(1)+','+Y(bits(p)).toFixed(1));}"
+    "$('.curve').setAttribute('points',pts.join(' '));"
+    "function draw(){const p=num('p'),b=bits(p),n=-Math.log(p)+0,x=X(p),y=Y(b),"
+    "d=$('.dot'),l=$('.lab'),out=$('.readout');"
+    "d.setAttribute('cx',x.toFixed(1));d.setAttribute('cy',y.toFixed(1));"
+    "$('.guide').setAttribute('d','M'+x.toFixed(1)+' 190V'+y.toFixed(1)+'H40');"
+    "l.setAttribute('x',(x>380?x-8:x+8).toFixed(1));l.setAttribute('y',(y<30?y+16:y-8).toFixed(1));"
+    "l.setAttribute('text-anchor',x>380?'end':'start');l.textContent=b.toFixed(2)+' bits';"
+    "out.dataset.p=p;out.dataset.bits=b;out.dataset.nats=n;"
+    "out.textContent='p = '+p.toFixed(3)+': surprisal −log₂ p = '+b.toFixed(3)+' bits = '"
+    "+n.toFixed(3)+' nats';}"
+)
+
+
+def surprisal_demo_html(p: float = 0.25) -> str:
+    """A self-contained HTML/JS demo of the surprisal ``-log2 p``, as a string.
+
+    A slider sets the probability ``p`` of an event (0.001 to 1 in steps of 0.001); an inline
+    SVG shows the curve of ``-log2 p`` with the current point on it, and the readout gives the
+    surprisal in bits and in nats. The readout element (class ``readout``) carries ``p`` and
+    the two surprisals at full precision in its ``data-p``, ``data-bits`` and ``data-nats``
+    attributes (they equal ``xent.info.surprisal``). No external URL, no network.
+
+    Parameters
+    ----------
+    p : float, default 0.25
+        Starting probability, in ``SURPRISAL_RANGE`` (0.001 to 1); rounded to the slider's
+        step of 0.001.
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not a number in [0.001, 1].
+
+    Examples
+    --------
+    >>> html = surprisal_demo_html(0.125)
+    >>> 'name="p" min="0.001" max="1" step="0.001" value="0.125"' in html
+    True
+    >>> "http" not in html and len(html) < 5000
+    True
+    """
+    lo, hi, _ = SURPRISAL_RANGE
+    value = neuron._check_scalar(p, "p")
+    if not lo <= value <= hi:
+        raise ValueError(
+            f"p = {p!r} is outside the demo's slider range [{lo}, {hi}] (a probability; 0 "
+            "itself is left out because an impossible event has infinite surprisal)"
+        )
+    blue, red = PALETTE["blue"], PALETTE["vermillion"]
+    xticks = "".join(
+        f'<text x="{40 + 430 * v:g}" y="204" text-anchor="middle">{v:g}</text>'
+        for v in (0, 0.25, 0.5, 0.75, 1)
+    )
+    body = (
+        f'{xticks}<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+        f'<polyline class="curve" fill="none" stroke="{blue}" stroke-width="2.5"/>'
+        '<path class="guide" fill="none" stroke="#888" stroke-dasharray="3 3"/>'
+        f'<circle class="dot" r="5" fill="{red}"/><text class="lab"></text>'
+    )
+    figure = _svg(
+        "the surprisal curve -log2 p",
+        [0, 2, 4, 6, 8, 10],
+        10.5,
+        "surprisal (bits)",
+        "probability p",
+        body,
+    )
+    controls = _slider("p", "probability p", SURPRISAL_RANGE, round(value, 3))
+    return _demo("surprisal", controls, figure, _SURPRISAL_JS, {})
+
+
+def surprisal_demo(p: float = 0.25) -> HTML:
+    """``surprisal_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    p : float, default 0.25
+        Starting probability, in [0.001, 1].
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<script>" in surprisal_demo(0.5).data
+    True
+    """
+    return _display(surprisal_demo_html(p))
+
+
+# ---- chapter 2: entropy -----------------------------------------------------------------------
+
+_ENTROPY_JS = (
+    "function draw(){const p=norm(vec('w',D.k)),out=$('.readout');bars('p',p);"
+    "if(!p){delete out.dataset.h;delete out.dataset.p;"
+    "out.textContent='All weights are 0: raise one of them to get a distribution.';return;}"
+    "const h=xent(p,p);out.dataset.h=h;out.dataset.p=p.join(' ');"
+    "out.textContent='H(p) = '+h.toFixed(3)+' bits (at most log₂ '+D.k+' = '"
+    "+Math.log2(D.k).toFixed(3)+'); p = ['+p.map(v=>v.toFixed(3)).join(', ')+']';}"
+)
+
+
+def entropy_demo_html(weights: ArrayLike = (0.1, 0.1, 0.1, 0.7)) -> str:
+    """A self-contained HTML/JS demo of the entropy of a distribution, as a string.
+
+    One slider per outcome holds a weight (0 to 1); the distribution is the weights divided by
+    their sum, so any setting is a distribution. An inline SVG bar chart shows it (with the
+    uniform level ``1/K`` dotted) and the readout gives its entropy in bits, with ``log2 K``
+    for reference. The readout (class ``readout``) carries the entropy at full precision in
+    ``data-h`` and the distribution in ``data-p`` (space-separated); they equal
+    ``xent.info.entropy``. No external URL, no network.
+
+    Parameters
+    ----------
+    weights : array_like, default (0.1, 0.1, 0.1, 0.7)
+        Starting weights, 2 to 6 of them, non-negative with a positive sum. They are divided
+        by their sum and rounded to the sliders' step of 0.01.
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        For a negative, infinite or NaN weight, weights summing to 0, or fewer than 2 or more
+        than 6 of them.
+
+    Examples
+    --------
+    >>> html = entropy_demo_html([1, 1, 2, 4])
+    >>> html.count('type="range"'), 'name="w3" min="0" max="1" step="0.01" value="0.5"' in html
+    (4, True)
+    >>> entropy_demo_html([0, 0, 0])
+    Traceback (most recent call last):
+    ...
+    ValueError: the weights weights sum to 0; at least one must be positive
+    """
+    start = _start_weights(weights, "weights")
+    k = len(start)
+    controls = "".join(
+        _slider(f"w{i}", f"weight {i}", WEIGHT_RANGE, v) for i, v in enumerate(start)
+    )
+    uniform = round(190 - 180 / k, 1)
+    extra = (
+        f'<line x1="40" x2="470" y1="{uniform:g}" y2="{uniform:g}" stroke="#000" '
+        'stroke-dasharray="2 3"/><line x1="170" x2="200" y1="235" y2="235" stroke="#000" '
+        f'stroke-dasharray="2 3"/><text x="206" y="239">uniform distribution, 1/{k}</text>'
+    )
+    figure = _bar_chart("bar chart of the distribution", k, [("p", PALETTE["blue"])], extra)
+    return _demo("entropy", controls, figure, _ENTROPY_JS, {"k": k})
+
+
+def entropy_demo(weights: ArrayLike = (0.1, 0.1, 0.1, 0.7)) -> HTML:
+    """``entropy_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    weights : array_like, default (0.1, 0.1, 0.1, 0.7)
+        Starting weights, 2 to 6 of them, non-negative with a positive sum.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<svg" in entropy_demo([0.25, 0.25, 0.25, 0.25]).data
+    True
+    """
+    return _display(entropy_demo_html(weights))
+
+
+# ---- chapter 3: cross-entropy and KL divergence -----------------------------------------------
+
+_KL_JS = (
+    "function draw(){const p=norm(vec('p',D.k)),r=norm(vec('q',D.k)),out=$('.readout');"
+    "bars('p',p);bars('q',r);"
+    "for(const n of ['hp','hpq','dpq','dqp'])delete out.dataset[n];"
+    "if(!p||!r){out.textContent='All weights of '+(p?'q':'p')+' are 0: raise one of them.';"
+    "return;}"
+    "const v={hp:xent(p,p),hpq:xent(p,r),dpq:kl(p,r),dqp:kl(r,p)};Object.assign(out.dataset,v);"
+    "out.textContent='H(p) = '+fmt(v.hp)+' bits, H(p, q) = '+fmt(v.hpq)+' bits, D(p ‖ q) = '"
+    "+fmt(v.dpq)+' bits, D(q ‖ p) = '+fmt(v.dqp)+' bits';}"
+)
+
+
+def kl_demo_html(p: ArrayLike = (0.6, 0.3, 0.1), q: ArrayLike = (0.2, 0.3, 0.5)) -> str:
+    """A self-contained HTML/JS demo of cross-entropy and KL divergence, as a string.
+
+    Two columns of sliders hold weights for the truth ``p`` and the model ``q`` (each
+    renormalised to sum to 1); an inline SVG shows their bars side by side and the readout
+    gives ``H(p)``, ``H(p, q)``, ``D(p || q)`` and ``D(q || p)`` in bits (∞ when a model gives
+    probability 0 to an outcome the other distribution allows). The readout (class
+    ``readout``) carries them at full precision in ``data-hp``, ``data-hpq``, ``data-dpq`` and
+    ``data-dqp`` ("Infinity" for ∞); they equal ``xent.info``. No external URL, no network.
+
+    Parameters
+    ----------
+    p, q : array_like, defaults (0.6, 0.3, 0.1) and (0.2, 0.3, 0.5)
+        Starting weights over the same 2 to 6 outcomes, non-negative with a positive sum;
+        each is divided by its sum and rounded to the sliders' step of 0.01.
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        For a negative, infinite or NaN weight, weights summing to 0, a wrong number of
+        outcomes, or ``p`` and ``q`` of different lengths.
+
+    Examples
+    --------
+    >>> html = kl_demo_html([0.5, 0.5, 0.0], [0.2, 0.3, 0.5])
+    >>> html.count('type="range"'), "http" in html
+    (6, False)
+    >>> kl_demo_html([0.5, 0.5], [0.2, 0.3, 0.5])
+    Traceback (most recent call last):
+    ...
+    ValueError: p and q must have the same number of outcomes: p has 2, q has 3
+    """
+    ps, qs = _start_weights(p, "p"), _start_weights(q, "q")
+    if len(ps) != len(qs):
+        raise ValueError(
+            f"p and q must have the same number of outcomes: p has {len(ps)}, q has {len(qs)}"
+        )
+    k = len(ps)
+    controls = "".join(
+        _slider(f"p{i}", f"p[{i}]", WEIGHT_RANGE, a) + _slider(f"q{i}", f"q[{i}]", WEIGHT_RANGE, b)
+        for i, (a, b) in enumerate(zip(ps, qs, strict=True))
+    )
+    blue, red = PALETTE["blue"], PALETTE["vermillion"]
+    figure = _bar_chart(
+        "bar charts of p and q",
+        k,
+        [("p", blue), ("q", red)],
+        _legend([("truth p", blue), ("model q", red)]),
+    )
+    return _demo("kl", controls, figure, _KL_JS, {"k": k}, two=True)
+
+
+def kl_demo(p: ArrayLike = (0.6, 0.3, 0.1), q: ArrayLike = (0.2, 0.3, 0.5)) -> HTML:
+    """``kl_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    p, q : array_like, defaults (0.6, 0.3, 0.1) and (0.2, 0.3, 0.5)
+        Starting weights over the same 2 to 6 outcomes.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "D(q ‖ p)" in kl_demo().data
+    True
+    """
+    return _display(kl_demo_html(p, q))
+
+
+# ---- chapter 5: the learning slowdown ---------------------------------------------------------
+
+_SLOWDOWN_JS = (
+    "const X=D.x,Y=D.y;"
+    "function sig(z){return z>=0?1/(1+Math.exp(-z)):Math.exp(z)/(1+Math.exp(z));}"
+    "function cost(a,z,c){return c==='quadratic'?0.5*(a-Y)*(a-Y):"
+    "Math.log1p(Math.exp(-Math.abs(z)))+Math.max(z,0)-Y*z;}"
+    "function run(w,b,eta,n,c){const a=[];let g0=0;"
+    "for(let t=0;t<=n;t++){const z=w*X+b,s=sig(z),d=c==='quadratic'?(s-Y)*s*(1-s):s-Y;"
+    "a.push(s);if(t===0)g0=d*X;if(t<n){w-=eta*d*X;b-=eta*d;}}"
+    "return {a:a,g0:g0,cost:cost(a[n],w*X+b,c)};}"
+    "function pts(a){const n=a.length-1;"
+    "return a.map((v,t)=>(40+430*t/n).toFixed(1)+','+(10+180*(1-v)).toFixed(1)).join(' ');}"
+    "function draw(){"
+    "const w=num('w'),b=num('b'),eta=num('eta'),n=num('epochs');"
+    "const c=inp('cost').value,o=c==='quadratic'?'cross_entropy':'quadratic';"
+    "const r=run(w,b,eta,n,c),s=run(w,b,eta,n,o),f=r.a[n];"
+    "$('.main').setAttribute('points',pts(r.a));$('.other').setAttribute('points',pts(s.a));"
+    "$('.xmid').textContent=Math.round(n/2);$('.xmax').textContent=n;"
+    "const nm=k=>k.replace('_','-')+' cost';"
+    "$('.lmain').textContent=nm(c);$('.lother').textContent=nm(o);"
+    # line style names the cost, as in the chapter's figures: cross-entropy solid, quadratic dashed
+    "for(const [e,k] of [['main',c],['lmline',c],['other',o],['loline',o]])"
+    "$('.'+e).setAttribute('stroke-dasharray',k==='quadratic'?'5 4':'none');"
+    "const out=$('.readout');out.dataset.finalA=f;out.dataset.finalOther=s.a[n];"
+    "out.dataset.grad0=r.g0;"
+    "out.textContent='Start: a = '+r.a[0].toFixed(3)+', dC/dw = '+r.g0.toFixed(4)+'. After '+n+"
+    "' iterations: a = '+f.toFixed(4)+', C = '+r.cost.toPrecision(3)+' (the '+o.replace('_','-')+"
+    "' cost would give a = '+s.a[n].toFixed(4)+').';}"
+)
+
+
+def slowdown_demo_html(
+    w: float = 0.6,
+    b: float = 0.9,
+    eta: float = 0.15,
+    epochs: int = 300,
+    cost: str = "quadratic",
+    x: float = 1.0,
+    y: float = 0.0,
+) -> str:
+    """A self-contained HTML/JS demo of the learning slowdown, as a string.
+
+    Sliders set the starting weight ``w`` and bias ``b``, the learning rate ``eta`` and the
+    number of iterations; a menu picks the cost. The page's script runs the same gradient
+    descent as ``xent.neuron.train`` and redraws an inline SVG plot of the output per iteration
+    (the chosen cost in blue, the other in grey; cross-entropy solid and
+    quadratic dashed, as in the chapter's figures) and a readout. The readout element (class
+    ``readout``) carries the final outputs at full precision in its ``data-final-a`` and
+    ``data-final-other`` attributes, and the first ``dC/dw`` in ``data-grad0``, so tests can
+    compare them with Python. No external URL, no network.
+
+    Parameters
+    ----------
+    w, b : float, defaults 0.6 and 0.9
+        Starting weight and bias, within ``SLOWDOWN_RANGES`` (-4 to 4).
+    eta : float, default 0.15
+        Starting learning rate, in [0.005, 1].
+    epochs : int, default 300
+        Starting number of iterations, 1 to 1000.
+    cost : {"quadratic", "cross_entropy"}, default "quadratic"
+        The cost selected at first.
+    x, y : float, defaults 1.0 and 0.0
+        The training example (fixed in the demo).
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        For an unknown cost or a starting value outside the sliders' ranges.
+
+    Examples
+    --------
+    >>> html = slowdown_demo_html(w=2.0, b=2.0)
+    >>> 'type="range"' in html and "http" not in html
+    True
+    >>> len(html) < 8000
+    True
+    """
+    neuron._check_cost(cost)
+    x, y = neuron._check_scalar(x, "x"), neuron._check_target(y)
+    epochs = neuron._check_epochs(epochs)
+    values = {"w": w, "b": b, "eta": neuron._check_eta(eta), "epochs": epochs}
+    for name, value in values.items():
+        lo, hi, _ = SLOWDOWN_RANGES[name]
+        value = neuron._check_scalar(value, name)
+        if not lo <= value <= hi:
+            raise ValueError(f"{name} = {value!r} is outside the demo's slider range [{lo}, {hi}]")
+    options = "".join(
+        f'<option value="{c}"{" selected" if c == cost else ""}>{c.replace("_", "-")}</option>'
+        for c in neuron.COSTS
+    )
+    labels = {"w": "weight w", "b": "bias b", "eta": "rate η", "epochs": "iterations"}
+    controls = "".join(_slider(n, labels[n], SLOWDOWN_RANGES[n], values[n]) for n in labels)
+    controls += (
+        f'<label for="{{id}}-cost">cost</label><select id="{{id}}-cost" name="cost">{options}'
+        "</select><span></span>"
+    )
+    main, other = PALETTE["blue"], "#888"
+    body = (
+        '<text x="40" y="206" text-anchor="middle">0</text>'
+        '<text class="xmid" x="255" y="206" text-anchor="middle"></text>'
+        '<text class="xmax" x="470" y="206" text-anchor="middle"></text>'
+        f'<polyline class="other" fill="none" stroke="{other}" stroke-width="2"/>'
+        f'<polyline class="main" fill="none" stroke="{main}" stroke-width="2.5"/>'
+        f'<line class="lmline" x1="300" x2="320" y1="236" y2="236" stroke="{main}" '
+        'stroke-width="2.5"/><text class="lmain" x="324" y="239"></text>'
+        f'<line class="loline" x1="120" x2="140" y1="236" y2="236" stroke="{other}" '
+        'stroke-width="2"/><text class="lother" x="144" y="239"></text>'
+    )
+    figure = _svg(
+        "output of the neuron per iteration",
+        [0, 0.25, 0.5, 0.75, 1],
+        1,
+        "output a",
+        "iteration",
+        body,
+        height=246,
+    )
+    return _demo("slowdown", controls, figure, _SLOWDOWN_JS, {"x": x, "y": y})
+
+
+def slowdown_demo(**kwargs: float | int | str) -> HTML:
+    """``slowdown_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook cell.
+
+    Parameters
+    ----------
+    **kwargs
+        Passed on to ``slowdown_demo_html``.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> demo = slowdown_demo(cost="cross_entropy")
+    >>> "<script>" in demo.data
+    True
+    """
+    return _display(slowdown_demo_html(**kwargs))  # type: ignore[arg-type]
+
+
+# ---- chapter 9: calibration and temperature ---------------------------------------------------
+
+#: Slider range (min, max, step) of the temperature in the calibration demo.
+TEMPERATURE_RANGE: tuple[float, float, float] = (0.25, 4.0, 0.01)
+
+_CALIBRATION_JS = (
+    "const M=D.m,E=Array.from({length:M+1},(_,j)=>j===M?1:j*(1/M));"
+    "function draw(){const T=num('t'),n=D.y.length,cnt=new Array(M).fill(0),"
+    "sc=new Array(M).fill(0),sa=new Array(M).fill(0);let nll=0,right=0,conf=0;"
+    "for(let i=0;i<n;i++){const x=D.x[i],y=D.y[i];let mx=-Infinity,k=0;"
+    "for(let c=0;c<x.length;c++)if(x[c]>mx){mx=x[c];k=c;}"
+    "let s=0;for(let c=0;c<x.length;c++)s+=Math.exp((x[c]-mx)/T);"
+    "const p=1/s,ok=k===y?1:0;nll+=Math.log(s)-(x[y]-mx)/T;right+=ok;conf+=p;"
+    # the bin ((b - 1) / M, b / M] of p, as numpy's searchsorted on linspace(0, 1, M + 1)
+    "let b=0;while(b<M-1&&p>E[b+1])b++;cnt[b]++;sc[b]+=p;sa[b]+=ok;}"
+    "let ece=0;for(let b=0;b<M;b++)ece+=Math.abs(sa[b]-sc[b])/n;"
+    "root.querySelectorAll('rect.acc').forEach((e,b)=>{const a=cnt[b]?sa[b]/cnt[b]:0;"
+    "e.setAttribute('y',(190-180*a).toFixed(1));e.setAttribute('height',(180*a).toFixed(1));});"
+    "root.querySelectorAll('circle.mc').forEach((e,b)=>{const on=cnt[b]>0;"
+    "e.setAttribute('visibility',on?'visible':'hidden');if(!on)return;"
+    "e.setAttribute('cx',(40+430*sc[b]/cnt[b]).toFixed(1));"
+    "e.setAttribute('cy',(190-180*sa[b]/cnt[b]).toFixed(1));});"
+    "nll/=n;const out=$('.readout');out.dataset.t=T;out.dataset.ece=ece;out.dataset.nll=nll;"
+    "out.dataset.accuracy=right/n;out.dataset.confidence=conf/n;"
+    "out.textContent='T = '+T.toFixed(2)+': accuracy '+(100*right/n).toFixed(1)+' %, mean "
+    "confidence '+(100*conf/n).toFixed(1)+' %, ECE '+(100*ece).toFixed(2)+' points, NLL '"
+    "+nll.toFixed(4)+' nats';}"
+)
+
+
+def calibration_demo_html(
+    logits: ArrayLike, labels: ArrayLike, temperature: float = 1.0, n_bins: int = 15
+) -> str:
+    """A self-contained HTML/JS demo of temperature scaling, as a string.
+
+    The demo carries a classifier's logits (rounded to three decimals) and the true labels. A
+    slider sets the temperature ``T``; the page's script recomputes ``softmax(logits / T)``
+    and redraws the reliability diagram (accuracy per bin of top-label confidence as bars,
+    each bin's mean confidence and accuracy as a dot, the diagonal dashed) and a readout of
+    the accuracy, mean confidence, ECE and NLL, exactly as ``xent.calibration`` and
+    ``xent.functional.cross_entropy`` compute them on the rounded logits. The readout (class
+    ``readout``) carries them at full precision in ``data-t``, ``data-accuracy``,
+    ``data-confidence``, ``data-ece`` and ``data-nll``. No external URL, no network.
+
+    Parameters
+    ----------
+    logits : array_like
+        Logits of shape ``(N, C)``, finite. Each number costs about seven bytes of page.
+    labels : array_like of int
+        The true classes, shape ``(N,)``.
+    temperature : float, default 1.0
+        Starting temperature, in ``TEMPERATURE_RANGE`` (0.25 to 4); rounded to the slider's
+        step of 0.01.
+    n_bins : int, default 15
+        Number of equal-width confidence bins, 1 to 50.
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``).
+
+    Raises
+    ------
+    ValueError
+        On logits that are not a finite ``(N, C)`` array, bad labels, a temperature outside
+        the slider's range or a bad number of bins.
+
+    Examples
+    --------
+    >>> html = calibration_demo_html([[2.0, 0.0], [0.5, 1.0]], [0, 0], temperature=2.0)
+    >>> 'name="t" min="0.25" max="4" step="0.01" value="2"' in html and "http" not in html
+    True
+    """
+    x = check_logit_matrix(logits)
+    y = check_class_labels(labels, x.shape[0], x.shape[1])
+    if (
+        isinstance(n_bins, bool)
+        or not isinstance(n_bins, int | np.integer)
+        or not 1 <= n_bins <= 50
+    ):
+        raise ValueError(f"n_bins must be a whole number from 1 to 50; got {n_bins!r}")
+    lo, hi, _ = TEMPERATURE_RANGE
+    t = neuron._check_scalar(temperature, "temperature")
+    if not lo <= t <= hi:
+        raise ValueError(f"temperature = {t!r} is outside the demo's slider range [{lo}, {hi}]")
+    m = int(n_bins)
+    width = 430 / m
+    body = "".join(
+        f'<text x="{40 + 430 * v:g}" y="204" text-anchor="middle">{v:g}</text>'
+        for v in (0, 0.25, 0.5, 0.75, 1)
+    )
+    body += '<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+    body += "".join(
+        f'<rect class="acc" x="{40 + width * b:.1f}" y="190" width="{width:.1f}" height="0" '
+        f'fill="{PALETTE["blue"]}" stroke="#fff"/>'
+        for b in range(m)
+    )
+    body += '<line x1="40" x2="470" y1="190" y2="10" stroke="#333" stroke-dasharray="5 4"/>'
+    body += "".join(
+        f'<circle class="mc" r="3.5" cx="40" cy="190" fill="{PALETTE["vermillion"]}"/>'
+        for _ in range(m)
+    )
+    body += _legend(
+        [("accuracy", PALETTE["blue"]), ("(confidence, accuracy)", PALETTE["vermillion"])]
+    )
+    figure = _svg(
+        "reliability diagram: accuracy against confidence",
+        [0, 0.25, 0.5, 0.75, 1],
+        1,
+        "accuracy",
+        "confidence (top-class probability)",
+        body,
+        height=246,
+    )
+    controls = _slider("t", "temp. T", TEMPERATURE_RANGE, round(t, 2))
+    data = {"x": np.round(x, 3).tolist(), "y": y.astype(int).tolist(), "m": m}
+    return _demo("calibration", controls, figure, _CALIBRATION_JS, data)
+
+
+def calibration_demo(logits: ArrayLike, labels: ArrayLike, **kwargs: float | int) -> HTML:
+    """``calibration_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    logits, labels
+        As in ``calibration_demo_html``.
+    **kwargs
+        ``temperature`` and ``n_bins``, passed on.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<script>" in calibration_demo([[2.0, 0.0]], [0]).data
+    True
+    """
+    return _display(calibration_demo_html(logits, labels, **kwargs))  # type: ignore[arg-type]
+
+
+# ---- chapter 8: perplexity and bits per byte ----------------------------------------------------
+
+#: Slider ranges (min, max, step) of the perplexity demo.
+PERPLEXITY_RANGES: dict[str, tuple[float, float, float]] = {
+    "bpb": (0.5, 4.0, 0.01),
+    "bpt": (1.0, 6.0, 0.05),
+}
+_PPL_TOP = 4.5  # the plot's top: perplexity 10**4.5
+
+
+def _ppl_xy(bpt: float, log10_ppl: float) -> tuple[float, float]:
+    """SVG coordinates of (bytes per token, log10 perplexity): x 0..6, y 0.._PPL_TOP."""
+    return 40 + 430 * bpt / 6, 190 - 180 * min(log10_ppl, _PPL_TOP) / _PPL_TOP
+
+
+_PPL_JS = (
+    "const X=t=>40+430*t/6,Y=l=>190-180*Math.min(l,D.top)/D.top,L2=Math.log10(2);"
+    "function draw(){const bpb=num('bpb'),bpt=num('bpt'),bits=bpb*bpt,ppl=Math.pow(2,bits),"
+    "x=X(bpt),y=Y(bits*L2),out=$('.readout');"
+    "const xe=Math.min(6,D.top/(bpb*L2));"  # the line ends at the right or at the top
+    "$('.line').setAttribute('d','M'+X(0)+' '+Y(0)+'L'+X(xe).toFixed(1)+' '"
+    "+Y(xe*bpb*L2).toFixed(1));"
+    "$('.dot').setAttribute('cx',x.toFixed(1));$('.dot').setAttribute('cy',y.toFixed(1));"
+    "$('.guide').setAttribute('d','M'+x.toFixed(1)+' 190V'+y.toFixed(1)+'H40');"
+    "out.dataset.bitsPerToken=bits;out.dataset.ppl=ppl;"
+    "const big=v=>v<1e4?v.toFixed(2):v.toExponential(2);"
+    "out.textContent=bpb.toFixed(2)+' bits per byte × '+bpt.toFixed(2)+' bytes per token = '"
+    "+bits.toFixed(2)+' bits per token: perplexity 2^'+bits.toFixed(2)+' = '+big(ppl)"
+    "+'. With 1-byte tokens the same model would report '+big(Math.pow(2,bpb))+'.';}"
+)
+
+
+def perplexity_demo_html(
+    models: dict[str, tuple[float, float]] | None = None,
+    bits_per_byte: float = 2.0,
+    bytes_per_token: float = 1.0,
+) -> str:
+    """A self-contained HTML/JS demo of perplexity against bits per byte, as a string.
+
+    Two sliders set a model's bits per byte and its tokenizer's average bytes per token; the
+    readout gives the bits per token (their product) and the perplexity it implies,
+    ``2 ** (bits_per_byte * bytes_per_token)``. An inline SVG plots perplexity on a log
+    scale against bytes per token: at a fixed bits per byte it is a straight line, which the
+    ``bits per byte`` slider tilts; ``models`` are marked as points. The readout (class
+    ``readout``) carries ``data-bits-per-token`` and ``data-ppl`` at full precision. No
+    external URL, no network.
+
+    Parameters
+    ----------
+    models : dict, optional
+        Up to 6 models to mark, ``{label: (bytes_per_token, bits_per_byte)}``, each number
+        finite and positive (points above the plot are drawn at its top).
+    bits_per_byte : float, default 2.0
+        Starting bits per byte, in ``PERPLEXITY_RANGES["bpb"]`` (0.5 to 4).
+    bytes_per_token : float, default 1.0
+        Starting bytes per token, in ``PERPLEXITY_RANGES["bpt"]`` (1 to 6).
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        For a starting value outside the sliders' ranges, more than 6 models, or a model
+        whose numbers are not finite and positive.
+
+    Examples
+    --------
+    >>> html = perplexity_demo_html({"words": (4.4, 1.64)}, bits_per_byte=1.5)
+    >>> 'name="bpb" min="0.5" max="4" step="0.01" value="1.5"' in html, "http" in html
+    (True, False)
+    >>> perplexity_demo_html(bytes_per_token=9)
+    Traceback (most recent call last):
+    ...
+    ValueError: bytes_per_token = 9.0 is outside the demo's slider range [1.0, 6.0]
+    """
+    starts = {"bpb": ("bits_per_byte", bits_per_byte), "bpt": ("bytes_per_token", bytes_per_token)}
+    values = {}
+    for key, (name, value) in starts.items():
+        lo, hi, _ = PERPLEXITY_RANGES[key]
+        value = neuron._check_scalar(value, name)
+        if not lo <= value <= hi:
+            raise ValueError(f"{name} = {value!r} is outside the demo's slider range [{lo}, {hi}]")
+        values[key] = value
+    models = dict(models or {})
+    if len(models) > 6:
+        raise ValueError(f"the demo marks at most 6 models; got {len(models)}")
+    points = ""
+    for i, (label, pair) in enumerate(models.items()):
+        bpt, bpb = (neuron._check_scalar(v, f"models[{label!r}]") for v in pair)
+        if bpt <= 0 or bpb <= 0:
+            raise ValueError(f"models[{label!r}] needs positive bytes per token and bits per byte")
+        x, y = _ppl_xy(min(bpt, 6), bpt * bpb * np.log10(2))
+        colour = CYCLE[i % len(CYCLE)]
+        points += (
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" fill-opacity=".8"/>'
+            f'<circle cx="52" cy="{20 + 15 * i}" r="4" fill="{colour}"/>'
+            f'<text x="60" y="{24 + 15 * i}" style="fill:{colour}">'
+            f"{html_escape(str(label))}</text>"
+        )
+    grid = ""
+    for k, tick in enumerate(("1", "10", "100", "1k", "10k")):
+        y = round(190 - 180 * k / _PPL_TOP, 1)
+        grid += (
+            f'<line x1="40" x2="470" y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
+            f'<text x="34" y="{y + 4:g}" text-anchor="end">{tick}</text>'
+        )
+    xticks = "".join(
+        f'<text x="{40 + 430 * t / 6:g}" y="204" text-anchor="middle">{t}</text>' for t in range(7)
+    )
+    body = (
+        f'{grid}{xticks}<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+        f'<path class="line" fill="none" stroke="{PALETTE["blue"]}" stroke-width="2.5"/>'
+        '<path class="guide" fill="none" stroke="#888" stroke-dasharray="3 3"/>'
+        f'{points}<circle class="dot" r="5" fill="{PALETTE["vermillion"]}"/>'
+    )
+    figure = _svg(
+        "perplexity against bytes per token at a fixed bits per byte",
+        [],
+        _PPL_TOP,
+        "perplexity (log scale)",
+        "bytes per token",
+        body,
+    )
+    controls = _slider("bpb", "bits per byte", PERPLEXITY_RANGES["bpb"], values["bpb"])
+    controls += _slider("bpt", "bytes per token", PERPLEXITY_RANGES["bpt"], values["bpt"])
+    return _demo("perplexity", controls, figure, _PPL_JS, {"top": _PPL_TOP})
+
+
+def perplexity_demo(
+    models: dict[str, tuple[float, float]] | None = None,
+    bits_per_byte: float = 2.0,
+    bytes_per_token: float = 1.0,
+) -> HTML:
+    """``perplexity_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    models, bits_per_byte, bytes_per_token
+        As in ``perplexity_demo_html``.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "bits per token" in perplexity_demo().data
+    True
+    """
+    return _display(perplexity_demo_html(models, bits_per_byte, bytes_per_token))

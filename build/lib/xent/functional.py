@@ -1,0 +1,1318 @@
+"""NumPy versions of the losses in ``torch.nn.functional``, with the same names and semantics.
+
+Each function takes the same arguments, with the same defaults, as its namesake in
+``torch.nn.functional`` (the deprecated ``size_average`` and ``reduce`` arguments left out), and
+returns a NumPy array in the input's float dtype: ``'mean'`` and ``'sum'`` give a 0-d array, as
+torch gives a 0-d tensor. The class axis is axis 1 of an input of shape ``(N, C)`` or
+``(N, C, d1, ..., dk)`` and axis 0 of an input of shape ``(C)``, as in torch.
+
+Where torch would silently return NaN or a meaningless number, these functions raise a
+``ValueError`` that says what is wrong, with one deliberate exception that torch also makes: a
+``'mean'`` with nothing to average over (every target equal to ``ignore_index``, an empty
+batch, or class weights summing to 0 over the counted targets) is 0/0 and returns NaN.
+
+``cross_entropy_grad`` is the gradient of ``cross_entropy`` with respect to the logits,
+``softmax(input) - onehot(target)`` with class weights, label smoothing and the reduction's
+normalisation folded in. ``focal_loss`` (Lin et al., 2017; torch has no multi-class version)
+and ``focal_loss_grad`` follow the same conventions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validation import as_float_array, check_probabilities
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "focal_loss",
+    "focal_loss_grad",
+    "kl_div",
+    "linear_cross_entropy",
+    "linear_cross_entropy_grad",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "softmax",
+]
+
+FloatArray = NDArray[np.floating]
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _logits(input: ArrayLike, dim: int) -> NDArray[np.floating]:
+    x = as_float_array(input, "input")
+    if x.ndim == 0:
+        raise ValueError("input must have at least one dimension (the classes)")
+    if not -x.ndim <= dim < x.ndim:
+        raise ValueError(f"dim={dim} is out of range for an input with {x.ndim} dimensions")
+    return x
+
+
+def log_softmax(input: ArrayLike, dim: int = -1) -> NDArray[np.floating]:
+    """Logarithm of the softmax along ``dim``, computed stably with the log-sum-exp trick.
+
+    ``log_softmax(x)_i = x_i - log(sum_j exp(x_j))``, evaluated as
+    ``(x_i - m) - log(sum_j exp(x_j - m))`` with ``m = max_j x_j`` so that no exponential
+    overflows. Like ``torch.nn.functional.log_softmax`` it keeps the input's float dtype.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits (unnormalised log-probabilities).
+    dim : int, default -1
+        The axis holding the classes.
+
+    Returns
+    -------
+    ndarray
+        Log-probabilities, each <= 0, whose exponentials sum to 1 along ``dim``.
+
+    Raises
+    ------
+    ValueError
+        If ``input`` is not numeric, contains NaN, is 0-dimensional, or ``dim`` is out of range.
+
+    Examples
+    --------
+    >>> log_softmax([1000.0, 0.0])
+    array([    0., -1000.])
+    """
+    x = _logits(input, dim)
+    m = np.max(x, axis=dim, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or +inf) rows: no shift to subtract
+    shifted = x - m
+    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+
+def softmax(input: ArrayLike, dim: int = -1) -> NDArray[np.floating]:
+    """Softmax along ``dim``: ``exp(x_i) / sum_j exp(x_j)``, computed without overflow.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits.
+    dim : int, default -1
+        The axis holding the classes.
+
+    Returns
+    -------
+    ndarray
+        Probabilities in [0, 1] summing to 1 along ``dim``, in the input's float dtype.
+
+    Raises
+    ------
+    ValueError
+        If ``input`` is not numeric, contains NaN, is 0-dimensional, or ``dim`` is out of range.
+
+    Examples
+    --------
+    >>> softmax([0.0, 0.0, 0.0, 0.0])
+    array([0.25, 0.25, 0.25, 0.25])
+    >>> softmax([1e4, 0.0])
+    array([1., 0.])
+    """
+    x = _logits(input, dim)
+    shifted = x - np.max(x, axis=dim, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=dim, keepdims=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared checks and reshaping for the losses
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_reduction(reduction: str, allowed: tuple[str, ...] = _REDUCTIONS) -> None:
+    if reduction not in allowed:
+        choices = ", ".join(repr(r) for r in allowed)
+        raise ValueError(f"reduction must be one of {choices}; got {reduction!r}")
+
+
+def _check_smoothing(label_smoothing: float) -> float:
+    value = float(label_smoothing)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0; got {label_smoothing!r}")
+    return value
+
+
+def _reduce(loss: FloatArray, reduction: str, denominator: float | None = None) -> FloatArray:
+    """Apply ``reduction``; a ``'mean'`` over nothing (denominator 0) is NaN, made on purpose."""
+    if reduction == "none":
+        return loss
+    total = np.sum(loss, dtype=loss.dtype)
+    if reduction == "sum":
+        return np.asarray(total)
+    count = loss.size if denominator is None else denominator
+    if count == 0:  # 0/0, exactly what torch returns; built directly so numpy does not warn
+        return np.array(np.nan, dtype=loss.dtype)
+    return np.asarray(total / count, dtype=loss.dtype)
+
+
+def _log_prob_tolerance(x: FloatArray) -> float:
+    """How far above 0 a computed log-probability may drift by rounding."""
+    return float(np.sqrt(np.finfo(x.dtype).eps))
+
+
+def _class_input(input: ArrayLike, name: str = "input", logits: bool = False) -> FloatArray:
+    if logits:  # NaN is caught later by _logsumexp_rows, saving a pass over a large input
+        x = np.asarray(input)
+        if not np.issubdtype(x.dtype, np.floating):
+            x = as_float_array(x, name)
+    else:
+        x = as_float_array(input, name)
+    if x.ndim == 0:
+        raise ValueError(
+            f"{name} needs a class axis: shape (C), (N, C) or (N, C, d1, ..., dk); "
+            f"got the single number {x.item()!r}"
+        )
+    n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
+    if n_classes == 0:
+        raise ValueError(f"{name} has no classes (its class axis has length 0); shape {x.shape}")
+    return x
+
+
+def _classes_last(x: NDArray) -> tuple[NDArray, tuple[int, ...]]:
+    """View an (C), (N, C) or (N, C, d1, ..., dk) array as rows of classes, shape (M, C)."""
+    if x.ndim == 1:
+        return x[None, :], ()
+    moved = np.moveaxis(x, 1, -1)
+    return moved.reshape(-1, x.shape[1]), moved.shape[:-1]
+
+
+def _classes_back(g2: NDArray, batch: tuple[int, ...], ndim: int) -> NDArray:
+    """Undo ``_classes_last``."""
+    if ndim == 1:
+        return g2[0]
+    return np.moveaxis(g2.reshape(*batch, g2.shape[-1]), -1, 1)
+
+
+def _class_weight(weight: ArrayLike | None, n_classes: int, dtype: np.dtype) -> FloatArray | None:
+    if weight is None:
+        return None
+    w = as_float_array(weight, "weight")
+    if w.shape != (n_classes,):
+        raise ValueError(
+            f"weight must hold one number per class, shape ({n_classes},); got shape {w.shape}"
+        )
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError(f"class weights must be finite and >= 0; got {w}")
+    return w.astype(dtype, copy=False)
+
+
+def _is_probability_target(target: NDArray, input_shape: tuple[int, ...]) -> bool:
+    """torch's rule: a target with the input's shape holds class probabilities."""
+    if target.shape != input_shape:
+        return False
+    if np.issubdtype(target.dtype, np.floating):
+        return True
+    raise ValueError(
+        f"target has the input's shape {input_shape}, so it is read as class probabilities "
+        f"(for example one-hot rows), and those must be floating point; got dtype "
+        f"{target.dtype}. Convert it with target.astype(float), or pass class indices "
+        "(target.argmax(axis=1)) instead"
+    )
+
+
+def _class_targets(
+    target: NDArray, batch: tuple[int, ...], n_classes: int, ignore_index: int
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Flatten class-index targets; return them and the mask of the ones that count."""
+    if target.dtype == bool or not np.issubdtype(target.dtype, np.integer):
+        raise ValueError(
+            f"target holds class indices, so it must be an integer array (torch.long, numpy "
+            f"int64); got dtype {target.dtype}. Class-probability targets must instead have "
+            "the input's shape"
+        )
+    if target.shape != batch:
+        raise ValueError(
+            f"target must hold one class index per example, shape {batch} (the input's shape "
+            f"without the class axis); got shape {target.shape}"
+        )
+    t = target.reshape(-1)
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise ValueError(
+            f"target contains the class index {t[bad][0]}, but the classes are 0..{n_classes - 1}"
+            f" (and ignore_index is {ignore_index})"
+        )
+    return t, valid
+
+
+def _logsumexp_rows(x2: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Row-wise ``m``, ``exp(x - m)`` and ``log(sum(exp(x)))`` of (M, C) logits."""
+    m = x2.max(axis=1)
+    if not np.isfinite(m).all():
+        raise ValueError(
+            "input (the logits) must hold finite numbers: a row contains NaN or +inf, or is "
+            "entirely -inf, and its softmax is undefined"
+        )
+    e = np.subtract(x2, m[:, None])
+    np.exp(e, out=e)
+    lse = m + np.log(e.sum(axis=1))
+    return m, e, lse
+
+
+def _target_weights(
+    t: NDArray, valid: NDArray[np.bool_], w: FloatArray | None, dtype: np.dtype
+) -> tuple[NDArray[np.intp], FloatArray]:
+    """Gather-safe indices (ignored ones set to 0) and each target's weight (0 if ignored)."""
+    safe = np.where(valid, t, 0)
+    if w is None:
+        wy = valid.astype(dtype)
+    else:
+        wy = np.where(valid, w[safe], 0).astype(dtype, copy=False)
+    return safe, wy
+
+
+def _probability_targets(target: ArrayLike, dtype: np.dtype) -> FloatArray:
+    return check_probabilities(target, "target").astype(dtype, copy=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Losses
+# ---------------------------------------------------------------------------------------------
+
+
+def nll_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> FloatArray:
+    """Negative log-likelihood of the target classes, like ``torch.nn.functional.nll_loss``.
+
+    Example ``n`` with target class ``y_n`` contributes ``l_n = -w[y_n] * input[n, y_n]``
+    (0 when ``y_n == ignore_index``). ``'mean'`` divides the sum by the **total weight of the
+    counted targets**, ``sum_n w[y_n]``, not by the number of examples.
+
+    Parameters
+    ----------
+    input : array_like
+        Log-probabilities (for example from ``log_softmax``), shape ``(C)``, ``(N, C)`` or
+        ``(N, C, d1, ..., dk)``; the class axis is 1 (0 for a 1-d input).
+    target : array_like of int
+        Class indices in ``0..C-1`` or ``ignore_index``, shape ``()``, ``(N)`` or
+        ``(N, d1, ..., dk)``.
+    weight : array_like, optional
+        One non-negative weight per class, shape ``(C)``.
+    ignore_index : int, default -100
+        Targets equal to it contribute nothing, to the sum or to the mean's denominator.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'none'`` returns one loss per example, in the target's shape.
+
+    Returns
+    -------
+    ndarray
+        The loss (0-d for ``'mean'`` and ``'sum'``). A ``'mean'`` with nothing to average
+        over (every target ignored, or zero total weight) is 0/0 and returns NaN, as in torch.
+
+    Raises
+    ------
+    ValueError
+        On mismatched shapes, non-integer targets, a class index out of range that is not
+        ``ignore_index``, or an input entry above 0. Torch accepts the last one silently and
+        returns a meaningless number: it usually means probabilities or logits were passed
+        where log-probabilities belong.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logp = np.log([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]])
+    >>> print(nll_loss(logp, [0, 1], reduction="none"))
+    [0.69314718 0.22314355]
+    >>> print(round(float(nll_loss(logp, [0, 1])), 6))  # (0.693147 + 0.223144) / 2
+    0.458145
+    >>> print(nll_loss(logp, [-100, -100]))  # every target ignored: 0/0
+    nan
+    """
+    _check_reduction(reduction)
+    x = _class_input(input)
+    if x.size and x.max() > _log_prob_tolerance(x):
+        raise ValueError(
+            f"nll_loss takes log-probabilities (all <= 0), but input has the entry {x.max():g}; "
+            "pass log_softmax(logits, dim=1), or use cross_entropy on the logits directly"
+        )
+    x2, batch = _classes_last(x)
+    w = _class_weight(weight, x2.shape[1], x.dtype)
+    t, valid = _class_targets(np.asarray(target), batch, x2.shape[1], ignore_index)
+    safe, wy = _target_weights(t, valid, w, x.dtype)
+    picked = np.where(valid, x2[np.arange(len(t)), safe], 0)
+    loss = -(wy * picked)
+    return _reduce(loss.reshape(batch), reduction, np.sum(wy))
+
+
+def cross_entropy(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> FloatArray:
+    """Cross-entropy between softmax(logits) and the targets, like ``F.cross_entropy``.
+
+    With class-index targets it equals ``nll_loss(log_softmax(input, 1), target, ...)``,
+    computed from the logits through log-sum-exp so it never overflows. With label smoothing
+    ``eps`` each counted example adds ``(1 - eps) * w[y] * (-log p_y)`` and
+    ``(eps / C) * sum_c w[c] * (-log p_c)``, and ``'mean'`` divides by ``sum_n w[y_n]`` over
+    the counted targets (the number of them without weights), exactly as torch does.
+
+    With class-probability targets (a float ``target`` of the input's shape) each example adds
+    ``-sum_c w[c] * t_c * log p_c``, with ``t`` smoothed to ``(1 - eps) * t + eps / C``, and
+    ``'mean'`` divides by the number of examples whatever the weights.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, shape ``(C)``, ``(N, C)`` or ``(N, C, d1, ..., dk)``; the class axis is 1.
+    target : array_like
+        Class indices (integers, shape ``()``, ``(N)`` or ``(N, d1, ..., dk)``), or class
+        probabilities (floats in [0, 1], the input's shape).
+    weight : array_like, optional
+        One non-negative weight per class, shape ``(C)``.
+    ignore_index : int, default -100
+        Class-index targets equal to it are left out of the sum and of the mean's denominator.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'none'`` returns one loss per example.
+    label_smoothing : float, default 0.0
+        ``eps`` in [0, 1]: the target becomes a mix of itself and the uniform distribution.
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype (0-d for ``'mean'`` and ``'sum'``). A ``'mean'``
+        over class indices that are all ``ignore_index`` (or an empty batch, or zero total
+        weight) is 0/0 and returns NaN, as in torch: there is nothing to average.
+
+    Raises
+    ------
+    ValueError
+        On mismatched shapes, non-integer class indices, integer one-hot targets, a class index
+        out of range that is not ``ignore_index``, probabilities outside [0, 1], non-finite
+        logits, a bad ``reduction`` or ``label_smoothing``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
+    >>> print(cross_entropy(logits, [0, 1], reduction="none"))
+    [0.41703002 0.22004952]
+    >>> print(round(float(cross_entropy(logits, [0, -100])), 6))  # only the first counts
+    0.41703
+    >>> print(cross_entropy(logits, [-100, -100]))  # nothing left to average: 0/0
+    nan
+    >>> print(cross_entropy(np.array([1e4, 0.0], dtype=np.float32), 0))  # no overflow
+    0.0
+    """
+    _check_reduction(reduction)
+    eps = _check_smoothing(label_smoothing)
+    x = _class_input(input, logits=True)
+    x2, batch = _classes_last(x)
+    n_classes = x2.shape[1]
+    w = _class_weight(weight, n_classes, x.dtype)
+    tgt = np.asarray(target)
+    _, _, lse = _logsumexp_rows(x2)
+
+    if _is_probability_target(tgt, x.shape):
+        t2, _ = _classes_last(_probability_targets(tgt, x.dtype))
+        if eps > 0:
+            t2 = t2 * (1 - eps) + eps / n_classes
+        if w is not None:
+            t2 = t2 * w
+        logp = x2 - lse[:, None]
+        loss = -np.sum(logp * t2, axis=1)
+        return _reduce(loss.reshape(batch), reduction, len(loss))
+
+    t, valid = _class_targets(tgt, batch, n_classes, ignore_index)
+    safe, wy = _target_weights(t, valid, w, x.dtype)
+    nll = np.where(valid, lse - x2[np.arange(len(t)), safe], 0)
+    loss = wy * nll
+    if eps > 0:
+        logp = x2 - lse[:, None]
+        smooth = -(logp.sum(axis=1) if w is None else logp @ w)
+        loss = (1 - eps) * loss + (eps / n_classes) * np.where(valid, smooth, 0)
+    return _reduce(loss.reshape(batch), reduction, np.sum(wy))
+
+
+def cross_entropy_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> FloatArray:
+    """Gradient of ``cross_entropy`` with respect to the logits: ``softmax - onehot``.
+
+    Takes the same arguments as ``cross_entropy``. Without weights or smoothing, an example
+    with target class ``y`` has gradient ``softmax(x) - onehot(y)``, divided by the number of
+    counted examples for ``'mean'``. With label smoothing ``eps`` the one-hot row becomes
+    ``(1 - eps) * onehot(y) + eps / C``. With class weights the gradient of example ``n`` is
+    ``(1 - eps) * w[y] * (p - onehot(y)) + (eps / C) * (sum(w) * p - w)``, and ``'mean'``
+    divides by ``sum_n w[y_n]``. With probability targets ``t`` (smoothed the same way) it is
+    ``p * sum_c(w_c t_c) - w * t``. Every entry is bounded (by ``max(w)`` per example before
+    the mean), whatever the logits: no overflow, no division by a small probability.
+
+    Parameters
+    ----------
+    input, target, weight, ignore_index, reduction, label_smoothing
+        As in ``cross_entropy``. For ``reduction='none'`` the result is the gradient of the
+        *sum* of the per-example losses (each example's own gradient, since they do not mix).
+
+    Returns
+    -------
+    ndarray
+        An array of the input's shape and dtype. Ignored examples get zero rows. When a
+        ``'mean'`` has nothing to average (its loss is NaN) the gradient is all zeros, as the
+        gradient torch's autograd computes.
+
+    Raises
+    ------
+    ValueError
+        As ``cross_entropy``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> print(cross_entropy_grad(np.log([[0.7, 0.2, 0.1]]), [0]))  # softmax - onehot
+    [[-0.3  0.2  0.1]]
+    >>> print(cross_entropy_grad(np.zeros((1, 4)), [2], label_smoothing=0.4))  # target .1 .1 .7 .1
+    [[ 0.15  0.15 -0.45  0.15]]
+    """
+    _check_reduction(reduction)
+    eps = _check_smoothing(label_smoothing)
+    x = _class_input(input, logits=True)
+    x2, batch = _classes_last(x)
+    n_rows, n_classes = x2.shape
+    w = _class_weight(weight, n_classes, x.dtype)
+    tgt = np.asarray(target)
+    _, p, _ = _logsumexp_rows(x2)
+    p /= p.sum(axis=1, keepdims=True)  # softmax, in place
+
+    if _is_probability_target(tgt, x.shape):
+        t2, _ = _classes_last(_probability_targets(tgt, x.dtype))
+        if eps > 0:
+            t2 = t2 * (1 - eps) + eps / n_classes
+        if w is not None:
+            t2 = t2 * w
+        g = p * t2.sum(axis=1, keepdims=True) - t2
+        denominator = n_rows
+    else:
+        t, valid = _class_targets(tgt, batch, n_classes, ignore_index)
+        safe, wy = _target_weights(t, valid, w, x.dtype)
+        coef = (1 - eps) * wy
+        if eps > 0:
+            total_w = n_classes if w is None else np.sum(w)
+            counted = valid.astype(x.dtype)
+            g = p * (coef + counted * (eps * total_w / n_classes))[:, None]
+            uniform = np.ones(n_classes, dtype=x.dtype) if w is None else w
+            g -= counted[:, None] * ((eps / n_classes) * uniform)
+        else:
+            g = p
+            g *= coef[:, None]
+        g[np.arange(n_rows), safe] -= coef
+        denominator = np.sum(wy)
+    if reduction == "mean":
+        if denominator == 0:
+            g = np.zeros_like(g)
+        else:
+            g /= np.asarray(denominator, dtype=x.dtype)
+    return _classes_back(g, batch, x.ndim)
+
+
+def _check_gamma(gamma: float) -> float:
+    try:
+        value = float(gamma)
+    except (TypeError, ValueError):
+        raise ValueError(f"gamma must be a number >= 0; got {gamma!r}") from None
+    if isinstance(gamma, bool) or not np.isfinite(value) or value < 0:
+        raise ValueError(
+            f"gamma must be a finite number >= 0 (0 gives cross-entropy); got {gamma!r}"
+        )
+    return value
+
+
+def _focal_parts(
+    input: ArrayLike, target: ArrayLike, gamma: float, alpha: ArrayLike | None, ignore_index: int
+) -> tuple[FloatArray, tuple[int, ...], FloatArray, FloatArray, FloatArray, NDArray, FloatArray]:
+    """Shared work of focal_loss and its gradient.
+
+    Returns the (M, C) logits, the batch shape, each row's ``log p_y``, ``1 - p_y`` (computed as
+    ``-expm1(log p_y)``, accurate when ``p_y`` is near 1), the per-row weight ``alpha[y]`` (0
+    when ignored), the gather-safe target indices and ``gamma`` in the input's dtype.
+    """
+    g = _check_gamma(gamma)
+    x = _class_input(input, logits=True)
+    x2, batch = _classes_last(x)
+    n_classes = x2.shape[1]
+    if alpha is not None and np.ndim(alpha) == 0:
+        raise ValueError(
+            f"alpha must hold one weight per class, shape ({n_classes},); got the single number "
+            f"{alpha!r}, which would only rescale the loss"
+        )
+    a = _class_weight(alpha, n_classes, x.dtype)
+    tgt = np.asarray(target)
+    if tgt.shape == x.shape and tgt.shape != batch:
+        raise ValueError(
+            "focal_loss takes class indices as target (one integer per example), not class "
+            f"probabilities; got a target of the input's shape {x.shape}"
+        )
+    t, valid = _class_targets(tgt, batch, n_classes, ignore_index)
+    safe, wy = _target_weights(t, valid, a, x.dtype)
+    _, _, lse = _logsumexp_rows(x2)
+    log_py = np.where(valid, x2[np.arange(len(t)), safe] - lse, 0).astype(x.dtype, copy=False)
+    log_py = np.minimum(log_py, 0)  # rounding can leave it a hair above 0
+    one_minus = 0 - np.expm1(log_py)  # 1 - p_y, accurate near p_y = 1 (and +0, not -0)
+    return x2, batch, log_py, one_minus, wy, safe, np.asarray(g, dtype=x.dtype)
+
+
+def focal_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    gamma: float = 2.0,
+    alpha: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> FloatArray:
+    """Multi-class focal loss of Lin et al. (2017): cross-entropy turned down on easy examples.
+
+    Example ``n`` with target class ``y`` and predicted probability ``p_y = softmax(x_n)_y``
+    contributes ``-alpha[y] * (1 - p_y)**gamma * log(p_y)``. The factor ``(1 - p_y)**gamma``
+    is near 0 for an example the model already gets right with confidence and near 1 for one
+    it gets wrong, so easy examples weigh less. With ``gamma = 0`` this is exactly
+    ``cross_entropy(input, target, weight=alpha, ...)``, for every reduction: ``'mean'``
+    divides by ``sum_n alpha[y_n]`` over the counted targets (their number without ``alpha``),
+    as ``cross_entropy`` does with class weights. (torchvision's binary
+    ``sigmoid_focal_loss`` takes a single ``alpha`` and a plain mean instead.)
+
+    ``log p_y`` comes from log-sum-exp and ``1 - p_y`` from ``-expm1(log p_y)``, so the loss
+    is finite and accurate for any finite logits, however confident.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, shape ``(C)``, ``(N, C)`` or ``(N, C, d1, ..., dk)``; the class axis is 1.
+    target : array_like of int
+        Class indices in ``0..C-1`` or ``ignore_index``, shape ``()``, ``(N)`` or
+        ``(N, d1, ..., dk)``.
+    gamma : float, default 2.0
+        The focusing parameter, >= 0 (Lin et al. found 2 best for object detection).
+    alpha : array_like, optional
+        One non-negative weight per class, shape ``(C)``, the balancing factor.
+    ignore_index : int, default -100
+        Targets equal to it contribute nothing, to the sum or to the mean's denominator.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'none'`` returns one loss per example, in the target's shape.
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype (0-d for ``'mean'`` and ``'sum'``). A ``'mean'``
+        with nothing to average (every target ignored, or zero total weight) is 0/0 and
+        returns NaN, as ``cross_entropy`` does.
+
+    Raises
+    ------
+    ValueError
+        On a negative or non-finite ``gamma``, a scalar or wrongly shaped ``alpha``,
+        probability targets, mismatched shapes, non-integer targets, a class index out of
+        range, non-finite logits or a bad ``reduction``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logits = np.log([[0.9, 0.05, 0.05], [0.2, 0.5, 0.3]])
+    >>> print(focal_loss(logits, [0, 0], reduction="none"))  # easy, hard
+    [0.00105361 1.03004026]
+    >>> print(cross_entropy(logits, [0, 0], reduction="none"))  # gamma = 0
+    [0.10536052 1.60943791]
+    """
+    _check_reduction(reduction)
+    _, batch, log_py, one_minus, wy, _, g = _focal_parts(input, target, gamma, alpha, ignore_index)
+    loss = wy * one_minus**g * (0 - log_py)  # 0 - x, not -x: a loss of 0 is +0, not -0
+    return _reduce(loss.reshape(batch), reduction, np.sum(wy))
+
+
+def focal_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    gamma: float = 2.0,
+    alpha: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> FloatArray:
+    """Gradient of ``focal_loss`` with respect to the logits.
+
+    For an example with target ``y``, ``p = softmax(x)`` and ``q = 1 - p_y``, the gradient is
+    the cross-entropy gradient ``p - onehot(y)`` scaled by one number per example,
+
+        ``alpha[y] * (q**gamma - gamma * p_y * q**(gamma - 1) * log(p_y))``,
+
+    which tends to ``alpha[y]`` for a hopeless example (``p_y -> 0``) and to 0 for an easy one
+    (``p_y -> 1``); in between it can exceed ``alpha[y]`` a little (up to about 1.22 times
+    for ``gamma = 2``, near ``p_y = 0.1``). The second term is evaluated as
+    ``gamma * p_y * q**gamma * (-log(p_y) / q)``, whose last factor tends to 1 as ``q -> 0``,
+    so no ``0 * inf`` appears even for ``gamma < 1``.
+
+    Parameters
+    ----------
+    input, target, gamma, alpha, ignore_index, reduction
+        As in ``focal_loss``. For ``reduction='none'`` the result is the gradient of the *sum*
+        of the per-example losses.
+
+    Returns
+    -------
+    ndarray
+        An array of the input's shape and dtype; ignored examples get zero rows. When a
+        ``'mean'`` has nothing to average (its loss is NaN) the gradient is all zeros, as the
+        gradient torch's autograd computes.
+
+    Raises
+    ------
+    ValueError
+        As ``focal_loss``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> print(focal_loss_grad(np.log([[0.5, 0.5]]), [0], gamma=0.0))  # p - onehot
+    [[-0.5  0.5]]
+    >>> print(focal_loss_grad(np.log([[0.5, 0.5]]), [0]).round(4))  # scaled by 0.5966
+    [[-0.2983  0.2983]]
+    """
+    _check_reduction(reduction)
+    x2, batch, log_py, one_minus, wy, safe, g = _focal_parts(
+        input, target, gamma, alpha, ignore_index
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):  # q = 0: the ratio's limit is 1
+        ratio = np.where(one_minus > 0, -log_py / one_minus, 1)
+    p_y = np.exp(log_py)
+    scale = wy * one_minus**g * (1 + g * p_y * ratio)
+    _, p, _ = _logsumexp_rows(x2)
+    p /= p.sum(axis=1, keepdims=True)
+    grad = p * scale[:, None]
+    grad[np.arange(x2.shape[0]), safe] -= scale  # ignored rows have scale 0
+    if reduction == "mean":
+        total = np.sum(wy)
+        grad = np.zeros_like(grad) if total == 0 else grad / np.asarray(total, dtype=grad.dtype)
+    return _classes_back(grad, batch, np.ndim(input))
+
+
+def binary_cross_entropy(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> FloatArray:
+    """Binary cross-entropy of probabilities, like ``torch.nn.functional.binary_cross_entropy``.
+
+    Each entry contributes ``-w * (y * log(x) + (1 - y) * log(1 - x))``, where both logarithms
+    are clamped at -100, as torch does: a prediction of exactly 0 or 1 on the wrong side costs
+    100 nats instead of ``inf``, so one saturated output cannot turn the loss into ``inf`` (and
+    its gradient into NaN). ``'mean'`` is the plain mean over all entries, weights or not.
+
+    Parameters
+    ----------
+    input : array_like
+        Predicted probabilities in [0, 1] (the output of a sigmoid), any shape.
+    target : array_like
+        Target probabilities in [0, 1] (usually 0 or 1), the input's shape.
+    weight : array_like, optional
+        Non-negative weights, broadcastable to the input's shape.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype (0-d for ``'mean'`` and ``'sum'``).
+
+    Raises
+    ------
+    ValueError
+        If an input or target entry is outside [0, 1] (raw logits passed by mistake: use
+        ``binary_cross_entropy_with_logits``), the shapes differ, or the weight does not
+        broadcast.
+
+    Examples
+    --------
+    >>> print(binary_cross_entropy([0.9, 0.2], [1.0, 0.0], reduction="none"))
+    [0.10536052 0.22314355]
+    >>> print(binary_cross_entropy([0.0], [1.0]))  # log(0) is clamped at -100
+    100.0
+    """
+    _check_reduction(reduction)
+    try:
+        x = check_probabilities(input, "input")
+    except ValueError as err:
+        raise ValueError(
+            f"{err}. binary_cross_entropy takes probabilities; for raw scores (logits) use "
+            "binary_cross_entropy_with_logits"
+        ) from None
+    t = _binary_target(target, x)
+    with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
+        log_x = np.maximum(np.log(x), -100)
+        log_1mx = np.maximum(np.log1p(-x), -100)
+    loss = (t - 1) * log_1mx - t * log_x
+    return _reduce(_apply_weight(loss, weight, "weight"), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    pos_weight: ArrayLike | None = None,
+) -> FloatArray:
+    """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits.
+
+    Each entry contributes ``-w * (pos_weight * y * log sigmoid(x) + (1 - y) * log(1 -
+    sigmoid(x)))``, evaluated as ``(1 - y) * x - (1 + (pos_weight - 1) * y) * log_sigmoid(x)``
+    with ``log_sigmoid(x) = min(x, 0) - log1p(exp(-|x|))``: no exponential overflows and no
+    clamping is needed. ``pos_weight`` (one value per class, on the last axis) multiplies the
+    loss of the positive targets, to balance classes with few positives.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, any shape.
+    target : array_like
+        Target probabilities in [0, 1], the input's shape.
+    weight : array_like, optional
+        Non-negative weights, broadcastable to the input's shape.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    pos_weight : array_like, optional
+        Non-negative weights of the positive class, broadcastable to the target's shape.
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype (0-d for ``'mean'`` and ``'sum'``).
+
+    Raises
+    ------
+    ValueError
+        If the logits are not finite, a target is outside [0, 1], or the shapes do not match.
+
+    Examples
+    --------
+    >>> print(binary_cross_entropy_with_logits([2.0, -1.0], [1.0, 0.0], reduction="none"))
+    [0.12692801 0.31326169]
+    >>> print(binary_cross_entropy_with_logits([-1e4], [1.0]))  # sigmoid underflows, log does not
+    10000.0
+    """
+    _check_reduction(reduction)
+    x = as_float_array(input, "input")
+    if not np.isfinite(x).all():
+        raise ValueError("input (the logits) must be finite; it contains inf")
+    t = _binary_target(target, x)
+    log_sig = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    if pos_weight is not None:
+        pw = _nonnegative(pos_weight, "pos_weight", x.dtype)
+        _check_broadcast(pw.shape, t.shape, "pos_weight", "target")
+        log_sig = log_sig * ((pw - 1) * t + 1)
+    loss = (1 - t) * x - log_sig
+    return _reduce(_apply_weight(loss, weight, "weight"), reduction)
+
+
+def _binary_target(target: ArrayLike, x: FloatArray) -> FloatArray:
+    t = _probability_targets(target, x.dtype)
+    if t.shape != x.shape:
+        raise ValueError(
+            f"target must have the input's shape {x.shape} (one target per prediction); "
+            f"got shape {t.shape}"
+        )
+    return t
+
+
+def _nonnegative(values: ArrayLike, name: str, dtype: np.dtype) -> FloatArray:
+    arr = as_float_array(values, name)
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        raise ValueError(f"{name} must be finite and >= 0")
+    return arr.astype(dtype, copy=False)
+
+
+def _check_broadcast(
+    shape: tuple[int, ...], onto: tuple[int, ...], name: str, onto_name: str
+) -> None:
+    try:
+        ok = np.broadcast_shapes(shape, onto) == onto
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} of shape {shape} does not broadcast to the {onto_name} {onto}")
+
+
+def _apply_weight(loss: FloatArray, weight: ArrayLike | None, name: str) -> FloatArray:
+    if weight is None:
+        return loss
+    w = _nonnegative(weight, name, loss.dtype)
+    _check_broadcast(w.shape, loss.shape, name, "input's shape")
+    return loss * w
+
+
+def kl_div(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> FloatArray:
+    """Pointwise KL divergence terms ``target * (log target - input)``, like ``F.kl_div``.
+
+    Mind the argument order, the reverse of the mathematical ``KL(p || q)``: ``input`` holds
+    the model's **log**-probabilities ``log q`` and ``target`` the reference distribution
+    ``p`` (or ``log p`` with ``log_target=True``). ``KL(p || q)`` of a batch of distributions
+    is ``kl_div(log q, p, reduction='batchmean')``: ``'batchmean'`` divides the sum by the
+    batch size ``input.shape[0]``, while ``'mean'`` divides by the number of entries,
+    batch size times number of classes, which is not a KL divergence. (Torch warns about
+    ``'mean'``; this function does not warn, it documents.)
+
+    Parameters
+    ----------
+    input : array_like
+        Log-probabilities ``log q`` (all <= 0).
+    target : array_like
+        Probabilities ``p`` (>= 0), or log-probabilities if ``log_target``; broadcastable
+        with ``input``.
+    reduction : {'mean', 'batchmean', 'sum', 'none'}, default 'mean'
+    log_target : bool, default False
+        Whether ``target`` holds log-probabilities.
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype. Terms whose target probability is 0 are 0
+        (``0 log 0 = 0``), even where ``input`` is ``-inf``; torch returns NaN there.
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has an entry above 0 (probabilities passed instead of log-probabilities,
+        or the arguments swapped), ``target`` has a negative entry while ``log_target`` is
+        False (log-probabilities passed without ``log_target=True``), or the shapes do not
+        broadcast.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p, q = np.array([[0.5, 0.5]]), np.array([[0.9, 0.1]])
+    >>> print(round(float(kl_div(np.log(q), p, reduction="batchmean")), 6))  # KL(p || q)
+    0.510826
+    >>> print(round(float(kl_div(np.log(q), p, reduction="mean")), 6))  # divided by 2 entries
+    0.255413
+    """
+    _check_reduction(reduction, (*_REDUCTIONS, "batchmean"))
+    x = as_float_array(input, "input")
+    t = as_float_array(target, "target").astype(x.dtype, copy=False)
+    if x.size and x.max() > _log_prob_tolerance(x):
+        raise ValueError(
+            f"kl_div takes log-probabilities as input (all <= 0), but input has the entry "
+            f"{x.max():g}. Pass log q first and p second: kl_div(log_q, p)"
+        )
+    try:
+        shape = np.broadcast_shapes(x.shape, t.shape)
+    except ValueError as err:
+        raise ValueError(f"input {x.shape} and target {t.shape} do not broadcast") from err
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 * (-inf) is fixed by np.where
+        if log_target:
+            if t.size and t.max() > _log_prob_tolerance(t):
+                raise ValueError(
+                    f"with log_target=True, target holds log-probabilities (all <= 0), but it "
+                    f"has the entry {t.max():g}; pass log_target=False for probabilities"
+                )
+            terms = np.where(t == -np.inf, 0, np.exp(t) * (t - x))
+        else:
+            if (t < 0).any():
+                raise ValueError(
+                    f"target holds probabilities (>= 0), but it has the entry {t.min():g}; if "
+                    "it holds log-probabilities pass log_target=True"
+                )
+            terms = np.where(t == 0, 0, t * np.log(t) - t * x)
+    terms = np.broadcast_to(terms, shape).astype(x.dtype, copy=False)
+    if reduction == "batchmean":
+        total = _reduce(terms, "sum")
+        if x.ndim == 0:
+            return total
+        return _reduce(terms, "mean", x.shape[0])
+    return _reduce(terms, reduction)
+
+
+def mse_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    weight: ArrayLike | None = None,
+) -> FloatArray:
+    """Mean squared error ``(input - target)**2``, like ``torch.nn.functional.mse_loss``.
+
+    With ``weight`` each squared error is multiplied by its weight, and ``'mean'`` divides by
+    the sum of the weights (as torch does).
+
+    Parameters
+    ----------
+    input, target : array_like
+        Predictions and targets of the same shape. (Torch broadcasts different shapes with a
+        warning; here that is a ``ValueError``, since it is almost always a bug.)
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    weight : array_like, optional
+        Non-negative weights of the input's shape.
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype (0-d for ``'mean'`` and ``'sum'``).
+
+    Raises
+    ------
+    ValueError
+        On different shapes, non-finite values or negative weights.
+
+    Examples
+    --------
+    >>> print(mse_loss([1.0, 2.0, 3.0], [1.0, 2.0, 5.0]))  # (0 + 0 + 4) / 3
+    1.3333333333333333
+    >>> print(mse_loss([1.0, 2.0], [0.0, 0.0], weight=[3.0, 1.0]))  # (3*1 + 1*4) / 4
+    1.75
+    """
+    _check_reduction(reduction)
+    x = as_float_array(input, "input")
+    t = as_float_array(target, "target").astype(x.dtype, copy=False)
+    if t.shape != x.shape:
+        raise ValueError(f"target must have the input's shape {x.shape}; got shape {t.shape}")
+    if not (np.isfinite(x).all() and np.isfinite(t).all()):
+        raise ValueError("input and target must be finite numbers")
+    loss = (x - t) ** 2
+    if weight is None:
+        return _reduce(loss, reduction)
+    w = _nonnegative(weight, "weight", x.dtype)
+    if w.shape != x.shape:
+        raise ValueError(f"weight must have the input's shape {x.shape}; got shape {w.shape}")
+    return _reduce(loss * w, reduction, np.sum(w))
+
+
+# ---------------------------------------------------------------------------------------------
+# A linear layer and cross-entropy in one, streamed over the vocabulary (chapter 8)
+# ---------------------------------------------------------------------------------------------
+
+#: Elements of one chunk of logits (rows x vocabulary entries) that ``chunk_size=None`` aims for:
+#: 2**20 of them, 4 MB in float32, whatever the vocabulary.
+_CHUNK_ELEMENTS = 2**20
+
+
+def _linear_ce_args(
+    input: ArrayLike,
+    linear_weight: ArrayLike,
+    target: ArrayLike,
+    linear_bias: ArrayLike | None,
+    weight: ArrayLike | None,
+    reduction: str,
+    ignore_index: int | None,
+    label_smoothing: float,
+    chunk_size: int | None,
+) -> tuple:
+    """Check and convert the arguments of ``linear_cross_entropy`` (and of its gradient)."""
+    _check_reduction(reduction)
+    eps = _check_smoothing(label_smoothing)
+    x = as_float_array(input, "input")
+    lw = as_float_array(linear_weight, "linear_weight")
+    if x.ndim not in (1, 2):
+        raise ValueError(
+            f"input must hold one feature vector, shape (in_features), or a batch of them, shape "
+            f"(N, in_features); got shape {x.shape}. For (N, T, in_features) hidden states of a "
+            "sequence model, flatten them first: input.reshape(-1, in_features)"
+        )
+    if lw.ndim != 2:
+        raise ValueError(
+            f"linear_weight must have shape (C, in_features), one row per class; got {lw.shape}"
+        )
+    if lw.shape[0] == 0:
+        raise ValueError("linear_weight has no rows, so there are no classes")
+    if lw.shape[1] != x.shape[-1]:
+        raise ValueError(
+            f"input has {x.shape[-1]} features but linear_weight has {lw.shape[1]} columns "
+            f"(shapes {x.shape} and {lw.shape}); linear_weight must be (C, in_features), as the "
+            "weight of torch.nn.Linear(in_features, C)"
+        )
+    dtype = np.result_type(x.dtype, lw.dtype)
+    x2 = np.atleast_2d(x).astype(dtype, copy=False)
+    lw = lw.astype(dtype, copy=False)
+    n_classes = lw.shape[0]
+    bias = None
+    if linear_bias is not None:
+        bias = as_float_array(linear_bias, "linear_bias").astype(dtype, copy=False)
+        if bias.shape != (n_classes,):
+            raise ValueError(
+                f"linear_bias must hold one number per class, shape ({n_classes},); got "
+                f"{bias.shape}"
+            )
+    for name, arr in (("input", x2), ("linear_weight", lw), ("linear_bias", bias)):
+        if arr is not None and not np.isfinite(arr).all():
+            raise ValueError(f"{name} must hold finite numbers; it contains inf")
+    w = _class_weight(weight, n_classes, dtype)
+    tgt = np.asarray(target)
+    if np.issubdtype(tgt.dtype, np.floating):
+        raise ValueError(
+            "linear_cross_entropy takes class indices (integers) as target; class-probability "
+            "targets are not supported here (use cross_entropy on the logits for those)"
+        )
+    ignore = -100 if ignore_index is None else ignore_index
+    if isinstance(ignore, bool) or not isinstance(ignore, int | np.integer):
+        raise ValueError(f"ignore_index must be an integer or None; got {ignore_index!r}")
+    batch = x.shape[:-1]
+    t, valid = _class_targets(tgt, batch, n_classes, int(ignore))
+    if chunk_size is None:
+        chunk = max(1, min(n_classes, _CHUNK_ELEMENTS // max(1, x2.shape[0])))
+    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer):
+        raise ValueError(
+            f"chunk_size must be a whole number (of classes) or None; got {chunk_size!r}"
+        )
+    elif chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1 (classes per chunk); got {chunk_size}")
+    else:
+        chunk = int(chunk_size)
+    return x2, lw, bias, w, t, valid, eps, batch, chunk
+
+
+def _chunk_logits(x2: FloatArray, lw: FloatArray, bias: FloatArray | None, sl: slice) -> FloatArray:
+    z = x2 @ lw[sl].T
+    if bias is not None:
+        z += bias[sl]
+    return z
+
+
+def _streamed_logsumexp(
+    x2: FloatArray, lw: FloatArray, bias: FloatArray | None, chunk: int
+) -> FloatArray:
+    """``log sum_c exp(z_nc)`` of the logits ``z = x2 @ lw.T + bias``, ``chunk`` classes at a time.
+
+    Online log-sum-exp: keep a running maximum ``m`` and a running sum ``s = sum exp(z - m)``;
+    when a chunk raises the maximum to ``m'``, rescale the sum by ``exp(m - m')`` first.
+    """
+    n = x2.shape[0]
+    m = np.full(n, -np.inf, dtype=x2.dtype)
+    s = np.zeros(n, dtype=x2.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        for start in range(0, lw.shape[0], chunk):
+            z = _chunk_logits(x2, lw, bias, slice(start, start + chunk))
+            m_new = np.maximum(m, z.max(axis=1))
+            s *= np.exp(m - m_new)  # exp(-inf) = 0 on the first chunk
+            z -= m_new[:, None]
+            np.exp(z, out=z)
+            s += z.sum(axis=1)
+            m = m_new
+        lse = m + np.log(s)
+    if not np.isfinite(lse).all():
+        raise ValueError(
+            "the logits input @ linear_weight.T overflow to inf in this dtype; scale the "
+            "inputs or the weights down, or compute in float64"
+        )
+    return lse
+
+
+def _target_logits(
+    x2: FloatArray, lw: FloatArray, bias: FloatArray | None, safe: NDArray[np.intp]
+) -> FloatArray:
+    """``z[n, t_n]`` for each row, from the target's weight row alone (no full logits)."""
+    z = np.einsum("nd,nd->n", x2, lw[safe])
+    return z if bias is None else z + bias[safe]
+
+
+def linear_cross_entropy(
+    input: ArrayLike,
+    linear_weight: ArrayLike,
+    target: ArrayLike,
+    *,
+    linear_bias: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+    chunk_size: int | None = None,
+) -> FloatArray:
+    """Cross-entropy of the logits ``input @ linear_weight.T + linear_bias``, never stored whole.
+
+    The same value as ``torch.nn.functional.linear_cross_entropy`` (torch 2.13) and so as
+    ``cross_entropy(input @ linear_weight.T + linear_bias, target, ...)``, for class-index
+    targets, but it never holds the ``(N, C)`` logits in memory: it streams the classes
+    (the vocabulary of a language model) ``chunk_size`` rows of ``linear_weight`` at a time and
+    keeps, per example, a running maximum and a running sum of exponentials, the online
+    log-sum-exp of Milakov and Gimelshein (2018). The target's logit is the dot product of
+    ``input`` with the target's row alone, and the label-smoothing term needs only
+    ``sum_c w_c z_c = input @ (linear_weight.T @ w) + bias @ w``. Memory is ``O(N * chunk_size)``
+    instead of ``O(N * C)``.
+
+    Parameters
+    ----------
+    input : array_like
+        Features (a language model's last hidden states), shape ``(in_features)`` or
+        ``(N, in_features)``.
+    linear_weight : array_like
+        The output layer's weight, shape ``(C, in_features)`` as in ``torch.nn.Linear``.
+    target : array_like of int
+        Class indices, shape ``()`` or ``(N)``, in ``0..C-1`` or ``ignore_index``.
+    linear_bias : array_like, optional
+        The output layer's bias, shape ``(C)``.
+    weight, reduction, label_smoothing
+        As in ``cross_entropy``.
+    ignore_index : int, optional
+        Targets equal to it count for nothing; ``None`` (the default) means -100, as in torch.
+    chunk_size : int, optional
+        Classes per chunk. The one difference from torch's signature, whose ``options``
+        (``torch.nn.LinearCrossEntropyOptions``) chunk the *batch* instead. ``None`` picks
+        ``2**20 // N`` (at least 1), so that a chunk of logits holds about a million numbers.
+        The result does not depend on it beyond rounding.
+
+    Returns
+    -------
+    ndarray
+        The loss in the common float dtype of ``input`` and ``linear_weight`` (0-d for
+        ``'mean'`` and ``'sum'``; shape ``(N)`` or ``()`` for ``'none'``). A ``'mean'`` over
+        nothing (every target ignored) is 0/0 and returns NaN, as in torch.
+
+    Raises
+    ------
+    ValueError
+        On shapes that do not fit (features, classes, targets, bias, weight), non-integer or
+        out-of-range targets, non-finite numbers, logits that overflow, a bad ``reduction``,
+        ``label_smoothing`` or ``chunk_size``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> h, W, y = rng.standard_normal((4, 3)), rng.standard_normal((10, 3)), [1, 5, 9, 0]
+    >>> a = linear_cross_entropy(h, W, y, chunk_size=3)     # 3 + 3 + 3 + 1 classes at a time
+    >>> b = cross_entropy(h @ W.T, y)                       # the full (4, 10) logits
+    >>> bool(np.isclose(a, b))
+    True
+    """
+    x2, lw, bias, w, t, valid, eps, batch, chunk = _linear_ce_args(
+        input,
+        linear_weight,
+        target,
+        linear_bias,
+        weight,
+        reduction,
+        ignore_index,
+        label_smoothing,
+        chunk_size,
+    )
+    n_classes = lw.shape[0]
+    safe, wy = _target_weights(t, valid, w, x2.dtype)
+    lse = _streamed_logsumexp(x2, lw, bias, chunk)
+    loss = wy * np.where(valid, lse - _target_logits(x2, lw, bias, safe), 0)
+    if eps > 0:
+        wc = np.ones(n_classes, dtype=x2.dtype) if w is None else w
+        weighted_logits = x2 @ (lw.T @ wc)  # sum_c w_c z_c, without the logits
+        if bias is not None:
+            weighted_logits += bias @ wc
+        smooth = np.sum(wc) * lse - weighted_logits  # sum_c w_c (-log p_c)
+        loss = (1 - eps) * loss + (eps / n_classes) * np.where(valid, smooth, 0)
+    return _reduce(loss.astype(x2.dtype, copy=False).reshape(batch), reduction, np.sum(wy))
+
+
+def linear_cross_entropy_grad(
+    input: ArrayLike,
+    linear_weight: ArrayLike,
+    target: ArrayLike,
+    *,
+    linear_bias: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+    chunk_size: int | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """Gradients of ``linear_cross_entropy`` with respect to input, weight and bias, streamed.
+
+    With ``g = cross_entropy_grad(z, target, ...)`` the gradient with respect to the logits
+    ``z = input @ linear_weight.T + linear_bias``, the chain rule gives
+    ``grad_input = g @ linear_weight``, ``grad_linear_weight = g.T @ input`` and
+    ``grad_linear_bias = g.sum(0)``. Here ``g`` is never formed whole: a first pass over the
+    classes computes each row's log-sum-exp (as ``linear_cross_entropy`` does), and a second
+    pass recomputes one chunk of logits at a time, turns it into its chunk of ``g``
+    (``softmax - onehot``, with weights, smoothing and the mean's normalisation) and adds its
+    share to the three gradients. Twice the matrix products of the forward pass, and memory
+    ``O(N * chunk_size)`` on top of the gradients themselves.
+
+    Parameters
+    ----------
+    input, linear_weight, target, linear_bias, weight, reduction, ignore_index
+        As in ``linear_cross_entropy``, and so are ``label_smoothing`` and ``chunk_size``.
+        For ``reduction='none'`` the gradients are those of the *sum* of the per-example losses.
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray or None)
+        ``grad_input`` (the input's shape), ``grad_linear_weight`` (``(C, in_features)``) and
+        ``grad_linear_bias`` (``(C)``, or ``None`` without a bias), in the common float dtype.
+        When a ``'mean'`` has nothing to average (its loss is NaN) they are all zeros, as
+        torch's autograd gives.
+
+    Raises
+    ------
+    ValueError
+        As ``linear_cross_entropy``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> h, W, y = rng.standard_normal((4, 3)), rng.standard_normal((10, 3)), [1, 5, 9, 0]
+    >>> gh, gW, gb = linear_cross_entropy_grad(h, W, y, chunk_size=4)
+    >>> g = cross_entropy_grad(h @ W.T, y)                  # gradient w.r.t. the full logits
+    >>> bool(np.allclose(gh, g @ W) and np.allclose(gW, g.T @ h)), gb is None
+    (True, True)
+    """
+    x2, lw, bias, w, t, valid, eps, batch, chunk = _linear_ce_args(
+        input,
+        linear_weight,
+        target,
+        linear_bias,
+        weight,
+        reduction,
+        ignore_index,
+        label_smoothing,
+        chunk_size,
+    )
+    n_classes = lw.shape[0]
+    dtype = x2.dtype
+    safe, wy = _target_weights(t, valid, w, dtype)
+    coef = (1 - eps) * wy  # weight of -onehot(y) in each row of g
+    counted = valid.astype(dtype)
+    total_w = n_classes if w is None else np.sum(w)
+    scale = coef + counted * (eps * total_w / n_classes)  # g = scale * p - (eps/C) w - coef onehot
+    denominator = np.sum(wy)
+    if reduction == "mean":
+        norm = 0.0 if denominator == 0 else 1.0 / denominator
+        scale, coef, counted = scale * norm, coef * norm, counted * norm
+    grad_x = np.zeros_like(x2)
+    grad_w = np.zeros_like(lw)
+    grad_b = None if bias is None else np.zeros_like(bias)
+    if np.any(scale):
+        lse = _streamed_logsumexp(x2, lw, bias, chunk)
+        for start in range(0, n_classes, chunk):
+            sl = slice(start, start + chunk)
+            g = _chunk_logits(x2, lw, bias, sl)
+            g -= lse[:, None]
+            np.exp(g, out=g)  # softmax of this chunk of classes
+            g *= scale[:, None]
+            if eps > 0:  # the uniform part of the smoothed target
+                uniform = np.ones(g.shape[1], dtype=dtype) if w is None else w[sl]
+                g -= np.outer(counted * (eps / n_classes), uniform)
+            grad_x += g @ lw[sl]
+            grad_w[sl] = g.T @ x2
+            if grad_b is not None:
+                grad_b[sl] = g.sum(axis=0)
+        # the -onehot(y) part, row by row: only each example's own target class
+        grad_x -= coef[:, None] * lw[safe]
+        np.add.at(grad_w, safe, -coef[:, None] * x2)
+        if grad_b is not None:
+            np.add.at(grad_b, safe, -coef)
+    return grad_x.reshape(*batch, x2.shape[1]), grad_w, grad_b
