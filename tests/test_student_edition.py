@@ -431,3 +431,18 @@ def test_an_lms_download_of_seven_students_becomes_the_gradebook(
     page = course / "feedback" / "ann_1001" / ch2 / f"{ch2}.html"
     html = page.read_text(encoding="utf-8")
     assert "cdnjs" not in html and "window.MathJax" in html and "MathJax" in html
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_the_zip_made_without_nbgrader_has_nbgraders_student_notebooks(
+    edition: Path, built_site: Path, doc: str
+) -> None:
+    """A build with requirements.txt only still makes the site's xent-student-edition.zip."""
+    from editions.grading.release import student_notebook
+
+    name = Path(doc).name
+    mine = student_notebook(nbformat.read(built_site / "_sources" / f"{doc}.ipynb", 4))
+    theirs = _nb(edition, "release", name)
+    assert [(c.cell_type, c.source) for c in mine.cells] == [
+        (c.cell_type, c.source) for c in theirs.cells
+    ]

@@ -11,6 +11,7 @@ the formgrader and are not in these points (their points are not possible until 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,7 +65,8 @@ def rows(
             ]
             possible += [f"{notebook.max_code_score:g}", "", "", ""]
         for student in students:
-            row = [student, student]
+            number = re.search(r"(\d+)$", student)  # a Canvas download's user id
+            row = [student, number[1] if number else student]
             for chapter in chapters:
                 entry = log.get(student, {}).get(chapter)
                 if entry is None:
