@@ -31,13 +31,9 @@ def differences(old: Any, new: Any, where: str = "") -> list[str]:
     """Where two JSON values differ (numbers to a relative 1e-3; keys '_...' ignored)."""
     if isinstance(old, dict) and isinstance(new, dict):
         keys = {k for k in old.keys() | new.keys() if not k.startswith("_")}
-        return [
-            d for k in sorted(keys) for d in differences(old.get(k), new.get(k), f"{where}.{k}")
-        ]
+        return [d for k in sorted(keys) for d in differences(old.get(k), new.get(k), f"{where}.{k}")]
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        return [
-            d for i, (a, b) in enumerate(zip(old, new)) for d in differences(a, b, f"{where}[{i}]")
-        ]
+        return [d for i, (a, b) in enumerate(zip(old, new)) for d in differences(a, b, f"{where}[{i}]")]
     numbers = (int, float)
     if isinstance(old, numbers) and isinstance(new, numbers) and not isinstance(old, bool):
         if math.isclose(old, new, rel_tol=1e-3, abs_tol=1e-6):
