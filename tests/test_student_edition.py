@@ -446,3 +446,57 @@ def test_the_zip_made_without_nbgrader_has_nbgraders_student_notebooks(
     assert [(c.cell_type, c.source) for c in mine.cells] == [
         (c.cell_type, c.source) for c in theirs.cells
     ]
+
+
+def test_the_instructors_page_works_literally(
+    edition: Path, built_site: Path, tmp_path: Path
+) -> None:
+    """Every command of the page's student-edition section, as written, in a fresh folder that
+    looks like a clone after the page's first command (its venv and its built book), through a
+    zip of submissions and a loop over loose files to the gradebook and the feedback."""
+    import csv
+    import zipfile
+
+    page = (ROOT / "chapters" / "instructors.md").read_text(encoding="utf-8")
+    section = page[page.index("## The student edition") : page.index("## Distributing")]
+    blocks = re.findall(r"```bash\n(.*?)\n```", section, re.DOTALL)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert blocks[0] in readme, "the page's first command is not the README's"
+    assert "-m editions.build" in blocks[0]
+    clone = tmp_path / "clone"
+    (clone / "_build").mkdir(parents=True)
+    (clone / ".venv").symlink_to(Path(sys.executable).resolve().parents[1])
+    (clone / "_toc.yml").symlink_to(ROOT / "_toc.yml")
+    (clone / "_build" / "html").symlink_to(built_site)
+    # What the handed-in files look like: a Canvas zip, and loose files for the loop.
+    ch2 = "02_entropy"
+    with zipfile.ZipFile(clone / "submissions.zip", "w") as archive:
+        archive.write(edition / "source" / ch2 / f"{ch2}.ipynb", f"ann_1001_77_{ch2}.ipynb")
+    (clone / "handed-in").mkdir()
+    shutil.copyfile(
+        edition / "release" / ch2 / f"{ch2}.ipynb", clone / "handed-in" / f"zoe_{ch2}.ipynb"
+    )
+
+    def run(command: str) -> str:
+        done = subprocess.run(
+            ["bash", "-c", command], cwd=clone, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    run(blocks[0].rsplit("&&", 1)[1].strip())  # after the venv and the build: the course
+    assert (clone / "xent-course" / "release" / ch2 / f"{ch2}.ipynb").is_file()
+    for block in blocks[1:]:
+        run(block)
+    grades = list(csv.reader((clone / "grades.csv").read_text(encoding="utf-8-sig").splitlines()))
+    rows = {row[0]: row[2:4] for row in grades[2:]}
+    assert rows == {"ann_1001": ["2", "graded"], "zoe": ["0", "graded"]}, grades
+    assert (clone / "xent-course" / "feedback" / "zoe" / ch2 / f"{ch2}.html").is_file()
+    # The formgrader the page sends you to: nbgrader's server extension in this JupyterLab.
+    listing = subprocess.run(
+        [str(clone / ".venv" / "bin" / "jupyter"), "server", "extension", "list"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "nbgrader.server_extensions.formgrader" in listing.stdout + listing.stderr
