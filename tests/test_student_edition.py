@@ -245,8 +245,9 @@ def test_chapter_follows_the_course_mechanics(doc: str) -> None:
 
 def _cheat(student: nbformat.NotebookNode, chapter_module: str) -> nbformat.NotebookNode:
     """The cheating student: every answer from the answer key if it can be imported (else a
-    registered wrong answer), `check` redefined to say "Correct", and every locked cell (check
-    cells, hidden-test cells) edited to do nothing. Any one of these that worked would score."""
+    registered wrong answer), `check` redefined to say "Correct", `subprocess.run` patched to
+    fake the hidden tests' verdict, and every locked cell (check cells, hidden-test cells)
+    edited to do nothing. Any one of these that worked would score."""
     registry = exercises()
     stub = None
     for cell in student.cells:
@@ -267,6 +268,10 @@ def _cheat(student: nbformat.NotebookNode, chapter_module: str) -> nbformat.Note
                 "    key = {}",
                 "def check(*args, **kwargs):",
                 "    print('Correct')",
+                "import subprocess",  # every test's verdict faked: "passed"
+                "class Passed:",
+                "    returncode, stdout, stderr = 0, 'PASS', ''",
+                "subprocess.run = lambda *args, **kwargs: Passed()",
             ]
             lines += [
                 f"{k} = key.get({k!r}, np.asarray({np.asarray(v).tolist()!r}))"
