@@ -416,6 +416,7 @@ def test_an_lms_download_of_seven_students_becomes_the_gradebook(
     assert table[0][6] == ch5 and len(table[0]) == 10, "one set of columns per assigned chapter"
     assert table[1][:3] == ["Points Possible", "", "2"] and table[1][6] == "2"
     rows = {row[0]: (row[2], row[3], row[5], row[6], row[7]) for row in table[2:]}
+    rows.pop("reference", None)  # graded in the shared course by an earlier test, if it ran
     assert rows == {
         "ann_1001": ("2", "graded", "0.0", "2", "graded"),
         "bob_1002": ("0", "graded", "0.0", "0", "graded"),

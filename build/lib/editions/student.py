@@ -88,6 +88,14 @@ def _nbgrader(grade_id: str, *, solution: bool, points: int = 0) -> dict[str, An
     return meta
 
 
+def _key_module(label: str) -> str:
+    """The checks module that registers exercise ``label`` ("" if none does)."""
+    from xent.checks import exercises
+
+    exercise = exercises().get(label)
+    return exercise.checker.__module__.rsplit(".", 1)[-1] if exercise else ""
+
+
 def annotate(notebook: Any) -> Any:
     """Return a copy of a notebook-edition chapter with nbgrader metadata on its solution,
     answer and check cells, and a hidden test after each check cell.
@@ -151,7 +159,7 @@ def annotate(notebook: Any) -> Any:
             }
             test = nbformat.v4.new_code_cell(
                 f"# Autograded test of {label} (hidden; it runs when your notebook is graded)\n"
-                + hidden.hidden_test(label, _answer_names(cell.source))
+                + hidden.hidden_test(label, _answer_names(cell.source), _key_module(label))
             )
             test.metadata["nbgrader"] = _nbgrader(label, solution=False, points=1)
             cells.append(test)
@@ -474,6 +482,7 @@ def grade_one(
                 *_maximum(course_dir, chapter),
                 problem=f"nbgrader could not grade {path.name}: {''.join(last)}",
             )
+    hidden.verify(course_dir, student, chapter)  # a verdict faked in the kernel loses its points
     _log(course_dir, student, chapter, status=GRADED, file=path.name, submitted=stamp, message="")
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
         sub = gradebook.find_submission_notebook(chapter, chapter, student)
