@@ -186,7 +186,18 @@ def test_a_failed_check_shows_its_hint_without_a_traceback() -> None:
     assert isinstance(result.error_in_exec, CheckFailed)
 
 
-@pytest.mark.parametrize("name", ["editions.markdown", "editions.notebooks", "editions.student"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "editions.markdown",
+        "editions.notebooks",
+        "editions.student",
+        "editions.grading.feedback",
+        "editions.grading.hidden",
+        "editions.grading.release",
+        "editions.grading.submissions",
+    ],
+)
 def test_edition_docstring_examples(name: str) -> None:
     import doctest
     import importlib

@@ -124,6 +124,11 @@ def keys_available() -> bool:
     """Whether this copy of xent has the answer keys (the chapters' checks modules).
 
     False in the package students install, whose :func:`check` works from fingerprints.
+
+    Examples
+    --------
+    >>> keys_available()  # the repository's xent (an editable install)
+    True
     """
     return bool(_key_modules())
 
@@ -231,7 +236,8 @@ def grade_answers(label: str, answers: Mapping[str, Any], module: str = "") -> N
     >>> grade_answers("ex-info-units", {"p": 0.5, "bits": 1.0})
     Traceback (most recent call last):
     ...
-    xent.checks.CheckFailed: ex-info-units: `p` is too large. ...
+    xent.checks.CheckFailed: ex-info-units: `p` is too large. A surprisal in nats uses the
+    natural logarithm: undo -ln p, not -log2 p.
     """
     if not keys_available():
         raise RuntimeError("this copy of xent has no answer keys: grade with the course's copy")
