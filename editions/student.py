@@ -569,7 +569,9 @@ def feedback(course_dir: str | Path) -> list[Path]:
     from editions.grading.feedback import fix_feedback
 
     course_dir = Path(course_dir).resolve()
-    _run_nbgrader(["generate_feedback", "--force"], course_dir)
+    graded = sorted({p.name for p in course_dir.glob("autograded/*/*") if p.is_dir()})
+    for chapter in graded:  # nbgrader wants one assignment at a time
+        _run_nbgrader(["generate_feedback", chapter, "--force"], course_dir)
     fix_feedback(course_dir)
     return sorted(course_dir.glob("feedback/*/*/*.html"))
 
