@@ -473,6 +473,7 @@ def test_the_instructors_page_works_literally(
     (clone / "_build").mkdir(parents=True)
     (clone / ".venv").symlink_to(Path(sys.executable).resolve().parents[1])
     (clone / "_toc.yml").symlink_to(ROOT / "_toc.yml")
+    (clone / "editions").symlink_to(ROOT / "editions")  # python -m editions.student
     (clone / "_build" / "html").symlink_to(built_site)
     # What the handed-in files look like: a Canvas zip, and loose files for the loop.
     ch2 = "02_entropy"
