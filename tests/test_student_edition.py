@@ -471,7 +471,7 @@ def test_the_instructors_page_works_literally(
     assert "-m editions.build" in blocks[0]
     clone = tmp_path / "clone"
     (clone / "_build").mkdir(parents=True)
-    (clone / ".venv").symlink_to(Path(sys.executable).resolve().parents[1])
+    (clone / ".venv").symlink_to(Path(sys.executable).absolute().parents[1])  # the venv
     (clone / "_toc.yml").symlink_to(ROOT / "_toc.yml")
     (clone / "editions").symlink_to(ROOT / "editions")  # python -m editions.student
     (clone / "_build" / "html").symlink_to(built_site)
