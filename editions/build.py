@@ -8,8 +8,9 @@ strict (warnings are errors, every reference checked). The English build execute
 chapter into a fresh execution cache (``DIR/_build/.jupyter_cache``; a stale one would hide a
 change in ``code/xent``, since the cache keys on the cells' code only); the Chinese build runs
 the same cells, so it takes every output from that cache and executes nothing. Each site then
-gets every chapter's notebook as ``xent-notebooks.zip`` and its student edition (``python -m
-editions.student``; needs nbgrader, from requirements-dev.txt) as ``xent-student-edition.zip``.
+gets every chapter's notebook as ``xent-notebooks.zip`` and its student edition as
+``xent-student-edition.zip`` (nbgrader's release with nbgrader, from requirements-dev.txt; the
+same notebooks made without it otherwise).
 
 ``--language en`` or ``--language zh_CN`` builds one of them (the Chinese one needs the cache
 of an English build). Other builders reuse an earlier build's environment and cache:
@@ -104,15 +105,28 @@ def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
 def publish_student_edition(language: str, build_dir: Path) -> Path | None:
     """Make the student edition of one language's notebooks and put it in its site as a zip.
 
-    Needs nbgrader (requirements-dev.txt); without it the sites have no student edition.
+    With nbgrader (requirements-dev.txt) the notebooks are nbgrader's release of a course made in
+    a temporary folder; without it (a build with requirements.txt only) they are made the same
+    way by :func:`editions.grading.release.student_notebook`, so every site has the zip its
+    instructors' page links.
     """
-    if importlib.util.find_spec("nbgrader") is None:
-        print("[editions.build] nbgrader is not installed: no student edition in the site")
-        return None
-    from editions.student import build as student_edition
-
     site = build_dir / "html" / LANGUAGES[language][0]
     archive = site / STUDENT_EDITION
+    if importlib.util.find_spec("nbgrader") is None:
+        import nbformat
+
+        from editions.grading.release import student_notebook
+        from editions.notebooks import toc_chapters
+
+        print("[editions.build] nbgrader is not installed: student notebooks made without it")
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for doc in toc_chapters(ROOT):
+                nb = nbformat.read(site / "_sources" / f"{doc}.ipynb", as_version=4)
+                name = f"xent-student-edition/{Path(doc).name}.ipynb"
+                bundle.writestr(name, nbformat.writes(student_notebook(nb, language)))
+        return archive
+    from editions.student import build as student_edition
+
     with tempfile.TemporaryDirectory() as course:  # the autograder stays with the instructor
         notebooks = student_edition(
             ROOT, Path(course) / "course", notebooks=site / "_sources", language=language

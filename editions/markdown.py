@@ -121,6 +121,7 @@ LABELS = {
         "in_the_book": "in the book",
         "folded_code": "{}: click the dots to show the code.",
         "code_below": "*Its code is in the collapsed cell below: click its left edge to open it.*",
+        "your_answer": "# Exercise {}: your code here; replace each ... by your answer",
     },
     "zh_CN": {
         "figure": "图 {}",
@@ -130,6 +131,7 @@ LABELS = {
         "in_the_book": "见本书",
         "folded_code": "{}：点击省略号显示代码。",
         "code_below": "*它的代码在下面折叠起来的单元格里：点击单元格的左边缘即可展开。*",
+        "your_answer": "# 练习 {}：在这里写你的代码，把每个 ... 换成你的答案",
     },
 }
 
@@ -462,11 +464,13 @@ class Converter:
             return self.details(node, heading, level)
         return self.titled(node, heading, level)
 
-    def details(self, node: nodes.Element, summary: str, level: int) -> list[str | CodeCell]:
+    def details(
+        self, node: nodes.Element, summary: str, level: int, code_note: bool = True
+    ) -> list[str | CodeCell]:
         body = self.untitled(node, level)
         prose = [b for b in body if isinstance(b, str)]
         cells = [b for b in body if isinstance(b, CodeCell)]
-        if cells:
+        if cells and code_note:
             prose.append(self.labels["code_below"])
         text = "\n\n".join(prose)
         summary = re.sub(r"(`+)\s?(.*?)\s?\1", r"<code>\2</code>", summary)  # HTML, not Markdown
@@ -484,13 +488,14 @@ class Converter:
         return ["#" * min(max(level + 1, 2), 6) + " " + heading, *self.untitled(node, level)]
 
     def solution(self, node: nodes.Element, level: int) -> list[Any]:
-        """A solution folded in ``<details>`` (tagged ``solution``); its code cells collapsed."""
+        """A solution folded in ``<details>`` (tagged ``solution``), followed by its code cells
+        (tagged too), which :func:`editions.notebooks.fold_solutions` moves into the fold."""
         title = _title(node)
         summary = title.astext().strip() if title is not None else self.labels["solution"]
         summary = re.sub(r"\s+", " ", summary)
         tags = [SOLUTION_TAG, f"solution-of:{node.get('target_label', '')}"]
         out: list[str | CodeCell] = []
-        for item in self.details(node, _escape(summary), level):
+        for item in self.details(node, _escape(summary), level, code_note=False):
             if isinstance(item, str):
                 out.append(MarkdownCell(item, list(tags)))
             else:

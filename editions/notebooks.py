@@ -21,6 +21,7 @@ __all__ = [
     "chapter_needs",
     "downloadable",
     "edition_notebook",
+    "fold_solutions",
     "setup_cell_source",
     "site_url",
     "toc_chapters",
@@ -32,6 +33,10 @@ SETUP_TAG = "xent-setup"
 
 #: Tag of every cell of a solution (folded in the notebook, removed in the student edition).
 SOLUTION_TAG = "solution"
+
+#: Tag of the empty cell where the reader writes a coding exercise's answer; its metadata
+#: ``xent.solution`` keeps the solution's code for the student edition's answer key.
+ANSWER_TAG = "answer"
 
 
 def toc_chapters(root: str | Path) -> list[str]:
@@ -487,11 +492,111 @@ def edition_notebook(
     references = converter.references()
     if references:
         cells.append(nbformat.v4.new_markdown_cell(references))
-    nb = nbformat.v4.new_notebook(cells=cells)
+    nb = nbformat.v4.new_notebook(cells=fold_solutions(cells, converter.labels["your_answer"]))
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     if "language_info" in executed.metadata:
         nb.metadata["language_info"] = copy.deepcopy(executed.metadata["language_info"])
     return nb, sorted(converter.unknown)
+
+
+def _answer_names(check_source: str) -> list[str]:
+    """The variables a check cell passes as answers: ``check("ex-a", p=p, q=q)`` -> p, q."""
+    import ast
+
+    try:
+        tree = ast.parse(check_source)
+    except SyntaxError:
+        return []
+    return [
+        kw.value.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for kw in node.keywords
+        if isinstance(kw.value, ast.Name)
+    ]
+
+
+def _stream_text(cell: Any) -> str:
+    return "".join(
+        o.get("text", "")
+        if o.get("output_type") == "stream"
+        else o.get("data", {}).get("text/plain", "")
+        for o in cell.get("outputs", [])
+        if o.get("output_type") in ("stream", "execute_result")
+    )
+
+
+def fold_solutions(cells: list[Any], your_answer: str) -> list[Any]:
+    """Move each solution's code into its folded ``<details>`` and give the reader a cell of
+    their own, so that Run All never runs or prints a solution.
+
+    A solution's code cells (tagged ``solution``) become Markdown code blocks, with their
+    printed output, at the end of the solution's ``<details>`` (folded until clicked; JupyterLab
+    and Colab render it). Where an exercise has a check cell, an answer cell (tagged ``answer``)
+    goes before its solution: a comment, then ``name = ...`` for every answer the check cell
+    passes, which :func:`xent.checks.check` answers with "not answered yet" and no error.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> v4 = nbformat.v4
+    >>> sol = {"tags": ["solution", "solution-of:ex-a"]}
+    >>> cells = [
+    ...     v4.new_markdown_cell("### Exercise 1.1"),
+    ...     v4.new_markdown_cell("<details>\\n<summary>Solution to Exercise 1.1</summary>\\n\\nWhy."
+    ...                          "\\n\\n</details>", metadata=sol),
+    ...     v4.new_code_cell("x = 2", metadata=sol),
+    ...     v4.new_code_cell('check("ex-a", x=x)'),
+    ... ]
+    >>> [c.cell_type + ": " + c.source.replace("\\n", "|")
+    ...  for c in fold_solutions(cells, "# Exercise {}: yours")]  # doctest: +NORMALIZE_WHITESPACE
+    ['markdown: ### Exercise 1.1', 'code: # Exercise 1.1: yours|x = ...',
+     'markdown: <details>|<summary>Solution to Exercise 1.1</summary>||Why.||```python|x = 2|```||</details>',
+     'code: check("ex-a", x=x)']
+    """  # noqa: E501
+    import nbformat
+
+    out: list[Any] = []
+    solved: dict[str, tuple[Any, list[str]]] = {}  # label -> (its <details> cell, its code)
+    for cell in cells:
+        tags = cell.metadata.get("tags", [])
+        of = next((t.split(":", 1)[1] for t in tags if t.startswith("solution-of:")), "")
+        if SOLUTION_TAG in tags and cell.cell_type == "markdown":
+            solved[of] = (cell, [])
+        elif SOLUTION_TAG in tags and of in solved:
+            details, code = solved[of]
+            source = re.sub(r"^# .*\n", "", cell.source)  # the collapsed cell's heading line
+            code.append(source)
+            block = "```python\n" + source.rstrip() + "\n```"
+            printed = _stream_text(cell).rstrip()
+            if printed:
+                block += "\n\n```text\n" + printed + "\n```"
+            body = details.source.rstrip()
+            if body.endswith("</details>"):
+                body = body[: -len("</details>")].rstrip()
+            details.source = f"{body}\n\n{block}\n\n</details>"
+            continue
+        out.append(cell)
+    for label, (details, code) in solved.items():
+        check = next(
+            (
+                c
+                for c in out
+                if c.cell_type == "code" and (m := CHECK_CALL.search(c.source)) and m[1] == label
+            ),
+            None,
+        )
+        if not code:
+            continue
+        names = _answer_names(check.source) if check is not None else []
+        number = re.search(r"\d+\.\d+", details.source.split("</summary>")[0])
+        lines = [your_answer.format(number[0] if number else label)]
+        lines += [f"{name} = ..." for name in names]
+        answer = nbformat.v4.new_code_cell("\n".join(lines))
+        answer.metadata["tags"] = [ANSWER_TAG, f"answer-of:{label}"]
+        answer.metadata["xent"] = {"solution": "\n".join(code)}
+        out.insert(out.index(details), answer)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

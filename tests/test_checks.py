@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,3 +111,130 @@ def test_expect_array_close_names_shape_and_entry() -> None:
         expect_array_close("q", [0.2, 0.7], [0.2, 0.8])
     with pytest.raises(CheckFailed, match="array of numbers"):
         expect_array_close("q", ["a", object()], [0.2, 0.8])
+
+
+def test_fingerprints_are_current() -> None:
+    """The students' self-check data matches the checkers (else: python -m
+    editions.grading.fingerprints)."""
+    from editions.grading import fingerprints
+
+    assert fingerprints.PATH.read_text(encoding="utf-8") == fingerprints.text(), (
+        "code/xent/data/check_fingerprints.json is stale: run "
+        "python -m editions.grading.fingerprints"
+    )
+
+
+@pytest.fixture(scope="module")
+def students_xent(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """xent as students install it: the wheel pip builds from the repository, unpacked."""
+    import subprocess
+    import sys
+    import zipfile
+
+    out = tmp_path_factory.mktemp("wheel")
+    cmd = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    done = subprocess.run([*cmd, str(ROOT), "-w", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (wheel,) = out.glob("xent-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(out / "site")
+    return out / "site"
+
+
+def test_the_students_package_holds_no_answer_key(students_xent: Path) -> None:
+    files = [p for p in (students_xent / "xent").rglob("*") if p.is_file()]
+    assert not [p for p in files if p.parent.name == "checks" and p.name.startswith("ch")]
+    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
+    numbers = set(re.findall(r"-?\d+\.\d+(?:e-?\d+)?", text))
+    for label, exercise in EXERCISES.items():
+        for name, value in exercise.correct.items():
+            entries = [
+                x
+                for x in np.ravel(np.asarray(value, dtype=float))
+                if math.isfinite(x) and abs(x) not in (0.0, 1.0) and x != int(x)
+            ]
+            found = [x for x in entries if {repr(float(x)), f"{x:.6g}", f"{x:.5g}"} & numbers]
+            # An array's single entry may be a textbook number (-ln 0.6 in a docstring).
+            assert len(found) <= len(entries) // 2, f"{label}: {name}'s key {found} is in xent"
+
+
+def test_the_students_self_check_works_without_the_key(students_xent: Path) -> None:
+    """In a fresh Python with the students' package: right answers say Correct, each known
+    mistake gets the same hint as with the key, and the keys cannot be imported."""
+    import json
+    import subprocess
+    import sys
+
+    cases = {
+        label: {
+            "correct": {k: np.asarray(v).tolist() for k, v in e.correct.items()},
+            "wrong": [{k: np.asarray(v).tolist() for k, v in w.items()} for w in e.wrong],
+        }
+        for label, e in EXERCISES.items()
+    }
+    expected = {}
+    for label, e in EXERCISES.items():
+        messages = []
+        for wrong in e.wrong:
+            with pytest.raises(CheckFailed) as info:
+                check(label, **wrong)
+            messages.append(str(info.value))
+        expected[label] = messages
+    program = """
+import contextlib, io, json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from xent.checks import CheckFailed, check, exercises, keys_available
+assert not keys_available()
+out = {}
+for label, case in json.load(sys.stdin).items():
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        check(label, **{k: np.asarray(v) for k, v in case["correct"].items()})
+    wrong = []
+    for answers in case["wrong"]:
+        try:
+            check(label, **{k: np.asarray(v) for k, v in answers.items()})
+            wrong.append("passed")
+        except CheckFailed as error:
+            wrong.append(str(error))
+    out[label] = {"correct": buf.getvalue(), "wrong": wrong,
+                  "key": dict(exercises()[label].correct)}
+try:
+    import xent.checks.ch01_information
+    out["importable"] = True
+except ImportError:
+    out["importable"] = False
+print(json.dumps(out))
+"""
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", program, str(students_xent)],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result.pop("importable") is False, "the students' package imports an answer key"
+    for label, got in result.items():
+        assert got["correct"].strip() == f"Correct ({label}).", (label, got["correct"])
+        assert got["key"] == {}, f"{label}: the students' package knows the key"
+        assert "passed" not in got["wrong"], f"{label}: a wrong answer passes: {got['wrong']}"
+        known = sum(a == b for a, b in zip(got["wrong"], expected[label], strict=True))
+        assert known >= 1, f"{label}: no known mistake gets its hint: {got['wrong']}"
+
+
+def test_placeholders_stay_quiet(capsys: pytest.CaptureFixture[str]) -> None:
+    """The notebook edition's `name = ...`: Run All passes the check cell without an error."""
+    check("ex-info-units", p=..., bits=...)
+    assert "not answered yet" in capsys.readouterr().out
+
+
+def test_grade_answers_is_the_checker() -> None:
+    from xent.checks import grade_answers
+
+    for label, e in EXERCISES.items():
+        grade_answers(label, {k: np.asarray(v).tolist() for k, v in e.correct.items()})
+        with pytest.raises(CheckFailed):
+            grade_answers(label, {k: np.asarray(v).tolist() for k, v in e.wrong[0].items()})

@@ -3,7 +3,9 @@
 The book's build writes it (editions.notebooks) from the same doctree and the same execution as
 the website: no MyST syntax may survive, every display equation is a ``$$`` block with the
 page's number, every glued number, reference and caption the page shows is in the notebook's
-prose, code cells are the executed ones with their outputs, and solutions are folded.
+prose, code cells are the executed ones with their outputs, and solutions are folded: a
+solution's code is a code block inside its ``<details>``, so Run All never runs or prints it;
+each coding exercise has an answer cell of its own, and its check cell stays quiet until then.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from test_book_build import page
 
 from conftest import ROOT
 from editions.markdown import myst_leftovers
-from editions.notebooks import CHECK_CALL, KERNELSPEC, SETUP_TAG, toc_chapters, without_glue
+from editions.notebooks import (
+    ANSWER_TAG,
+    CHECK_CALL,
+    KERNELSPEC,
+    SETUP_TAG,
+    toc_chapters,
+    without_glue,
+)
 
 CHAPTERS = toc_chapters(ROOT)
 
@@ -112,10 +121,19 @@ def test_figures_captions_citations_and_solutions(built_site: Path, doc: str) ->
     solutions = [c for c in cells if "solution" in c.metadata.get("tags", [])]
     assert solutions, f"{doc}: no solution found"
     for cell in solutions:
-        if cell.cell_type == "markdown":
-            assert cell.source.startswith("<details>") and cell.source.endswith("</details>")
-        else:
-            assert cell.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
+        assert cell.cell_type == "markdown", f"{doc}: a solution is a code cell: {cell.source}"
+        assert cell.source.startswith("<details>") and cell.source.endswith("</details>")
+    checks = [c for c in cells if c.cell_type == "code" and CHECK_CALL.search(c.source)]
+    answers = {
+        t.split(":", 1)[1]
+        for c in cells
+        if ANSWER_TAG in c.metadata.get("tags", [])
+        for t in c.metadata["tags"]
+        if t.startswith("answer-of:")
+    }
+    for check in checks:
+        label = CHECK_CALL.search(check.source)[1]
+        assert label in answers, f"{doc}: {label} has no answer cell for the reader's code"
     exercises = re.findall(r"^#+ Exercise (\d+\.\d+)", _prose(nb), re.MULTILINE)
     summaries = re.findall(r"<summary>Solution to Exercise (\d+\.\d+)</summary>", _prose(nb))
     assert exercises and set(summaries) <= set(exercises), f"{doc}: {exercises} / {summaries}"
@@ -131,12 +149,18 @@ def test_code_cells_are_the_builds_executed_cells(built_site: Path, doc: str) ->
     executed = nbformat.read(built_site.parent / "jupyter_execute" / f"{doc}.ipynb", as_version=4)
     without_glue(executed)  # the edition drops myst-nb's glue, which only the book build reads
     assert SETUP_TAG in nb.cells[0].metadata.get("tags", []), f"{doc}: install cell not first"
-    mine = [c for c in nb.cells[1:] if c.cell_type == "code"]
-    theirs = [c for c in executed.cells if c.cell_type == "code"]
-    solution = "# Solution to Exercise "  # the line a collapsed solution cell shows
-    assert [
-        c.source.split("\n", 1)[-1] if c.source.startswith(solution) else c.source for c in mine
-    ] == [c.source for c in theirs]
+    mine = [
+        c
+        for c in nb.cells[1:]
+        if c.cell_type == "code" and ANSWER_TAG not in c.metadata.get("tags", [])
+    ]
+    folded = "\n".join(c.source for c in nb.cells if "solution" in c.metadata.get("tags", []))
+    theirs = [  # a solution's code is folded into its <details>, not a cell
+        c
+        for c in executed.cells
+        if c.cell_type == "code" and f"```python\n{c.source.rstrip()}\n```" not in folded
+    ]
+    assert [c.source for c in mine] == [c.source for c in theirs]
     for a, b in zip(mine, theirs, strict=True):
         if not CHECK_CALL.search(a.source):
             assert a.outputs == b.outputs, f"{doc}: outputs of {a.source[:40]!r} differ"
@@ -170,7 +194,18 @@ def test_a_failed_check_shows_its_hint_without_a_traceback() -> None:
     assert isinstance(result.error_in_exec, CheckFailed)
 
 
-@pytest.mark.parametrize("name", ["editions.markdown", "editions.notebooks", "editions.student"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "editions.markdown",
+        "editions.notebooks",
+        "editions.student",
+        "editions.grading.feedback",
+        "editions.grading.hidden",
+        "editions.grading.release",
+        "editions.grading.submissions",
+    ],
+)
 def test_edition_docstring_examples(name: str) -> None:
     import doctest
     import importlib
@@ -218,3 +253,36 @@ term
     assert "**term**\n\n> Its definition." in text
     assert "![A picture](https://site.org/" in text
     assert not myst_leftovers(text)
+
+
+@pytest.mark.parametrize("doc", ["chapters/05_learning_slowdown", "chapters/09_calibration"])
+def test_run_all_prints_no_solution_value(built_site: Path, doc: str) -> None:
+    """Run All on a downloaded chapter: no error, no "Correct", no solution value printed
+    (Ex. 5.2's 0.45889..., Ex. 9.2's ECE, Ex. 9.3's temperature), each check "not answered yet"."""
+    import numpy as np
+    from nbclient import NotebookClient
+
+    from xent.checks import exercises
+
+    nb = _notebook(built_site, doc)
+    nb.cells = [c for c in nb.cells if SETUP_TAG not in c.metadata.get("tags", [])]
+    NotebookClient(
+        nb, timeout=120, resources={"metadata": {"path": str(ROOT / "chapters")}}
+    ).execute()
+    printed = "\n".join(
+        o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+    labels = {CHECK_CALL.search(c.source)[1] for c in nb.cells if CHECK_CALL.search(c.source)}
+    assert labels and "Correct" not in printed
+    assert printed.count("not answered yet") == len(labels), printed[-2000:]
+    registry = exercises()
+    for label in labels:
+        for name, value in registry[label].correct.items():
+            for x in np.ravel(np.asarray(value, dtype=float)):
+                if abs(x) in (0.0, 1.0) or x == int(x):
+                    continue
+                for shown in {f"{x:.4f}", f"{x:.5g}", repr(float(x))}:
+                    assert shown not in printed, f"{doc}: {label}'s {name} ({shown}) is printed"
