@@ -30,6 +30,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import patience
 from editions.markdown import myst_leftovers
@@ -86,6 +87,9 @@ def lab(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     cmd += [f"--LabApp.user_settings_dir={home / 'settings'}"]
     cmd += [f"--LabApp.workspaces_dir={home / 'workspaces'}"]
     cmd += ["--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--allow-root"]
+    # window.jupyterapp: the test runs JupyterLab's own commands (those of the Run menu) and
+    # awaits them, rather than clicking menus that may not be ready on a loaded machine.
+    cmd += ["--LabApp.expose_app_in_browser=True"]
     log = (home / "lab.log").open("w")
     server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -185,6 +189,7 @@ def _open(page, base: str, doc: str, n_markdown: int) -> None:
 # What the reader sees, read in one go once the page is rendered and typeset (fresh elements).
 SEEN_JS = """
 async ([active, solution]) => {
+  const shown = (el) => !!el && el.checkVisibility() && el.getBoundingClientRect().width > 0;
   const nb = document.querySelector(active + ' .jp-Notebook');
   const images = [...nb.querySelectorAll('.jp-OutputArea-output img')];
   await Promise.all(images.map((img) => img.decode().catch(() => null)));
@@ -198,7 +203,7 @@ async ([active, solution]) => {
     imageWidths: images.map((img) => img.naturalWidth),
     solutions: details.map((d) => ({
       open: d.hasAttribute('open'),
-      visible: !!d.querySelector('p') && d.querySelector('p').getClientRects().length > 0,
+      visible: shown(d.querySelector('p')),
     })),
   };
 }
@@ -207,11 +212,11 @@ async ([active, solution]) => {
 #: The last folded solution of the notebook on show is open and its text visible.
 SOLUTION_OPEN_JS = """
 ([active, solution]) => {
+  const shown = (el) => !!el && el.checkVisibility() && el.getBoundingClientRect().width > 0;
   const details = [...document.querySelectorAll(active + ' .jp-RenderedMarkdown details')].filter(
     (d) => [...d.querySelectorAll('summary')].some((s) => s.textContent.includes(solution)));
   const last = details[details.length - 1];
-  return !!last && last.hasAttribute('open') && !!last.querySelector('p')
-    && last.querySelector('p').getClientRects().length > 0;
+  return !!last && last.hasAttribute('open') && shown(last.querySelector('p'));
 }
 """
 
@@ -269,6 +274,26 @@ ALL_RAN_JS = """
 }
 """
 
+#: Run one of JupyterLab's commands on the notebook on show and await it (or the timeout).
+COMMAND_JS = """
+async ([command, patience]) => {
+  const done = window.jupyterapp.commands.execute(command).then(() => 'done');
+  const late = new Promise((resolve) => setTimeout(() => resolve('timed out'), patience));
+  const result = await Promise.race([done, late]);
+  if (result !== 'done') throw new Error(command + ' ' + result + ' after ' + patience + ' ms');
+}
+"""
+
+#: No code cell of the notebook on show has an execution count or an output.
+CLEARED_JS = """
+(active) => {
+  const prompts = [...document.querySelectorAll(active + ' .jp-CodeCell .jp-InputArea-prompt')]
+    .map((e) => e.textContent.trim());
+  return prompts.length > 0 && prompts.every((t) => /^\\[ ?\\]:$/.test(t))
+    && !document.querySelector(active + ' .jp-OutputArea-output');
+}
+"""
+
 DEMO_TEXT_JS = """
 (active) => { const d = document.querySelector(active + ' .jp-OutputArea-output .xent-demo');
                return d ? d.innerText : null; }
@@ -292,6 +317,35 @@ def _saved(path: Path) -> tuple[float, list[dict]]:
         return 0.0, []
 
 
+#: What the code cells of the notebook on show look like (for a failure's message).
+CELLS_JS = """
+(active) => ({
+  prompts: [...document.querySelectorAll(active + ' .jp-CodeCell .jp-InputArea-prompt')]
+    .map((e) => e.textContent.trim()),
+  outputs: document.querySelectorAll(active + ' .jp-OutputArea-output').length,
+  kernel: document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status,
+})
+"""
+
+
+def _wait_for_cells(page, condition: str, timeout: float, message: str) -> None:
+    """Wait for ``condition`` on the notebook on show; fail with its code cells' state."""
+    try:
+        page.wait_for_function(condition, arg=ACTIVE, timeout=timeout, polling=500)
+    except PlaywrightTimeout:
+        pytest.fail(f"{message} after {timeout / 1000:.0f} s: {page.evaluate(CELLS_JS, ACTIVE)}")
+
+
+def _ran_in_order(code: list[dict]) -> bool:
+    """Every code cell with code ran once, in order, in one kernel: counts n, n+1, n+2, ..."""
+    counts = [c.get("execution_count") for c in code if "".join(c["source"]).strip()]
+    return (
+        bool(counts)
+        and None not in counts
+        and counts == list(range(counts[0], counts[0] + len(counts)))
+    )
+
+
 @pytest.mark.parametrize("doc", CHAPTERS)
 def test_run_all_finishes_without_error(built_site: Path, lab, page, doc: str) -> None:
     base, work = lab
@@ -302,10 +356,13 @@ def test_run_all_finishes_without_error(built_site: Path, lab, page, doc: str) -
     if demo is not None:
         _shot(page, f"{doc.replace('/', '-')}-demo-before-run", f"{ACTIVE} .xent-demo")
         assert "run" in demo.lower(), f"{doc}: demo unreadable before running: {demo[:200]!r}"
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-    # The notebook edition's cells carry no execution counts: each shows one once it has run.
-    page.wait_for_function(ALL_RAN_JS, arg=ACTIVE, timeout=patience(180_000), polling=500)
+    # The notebook edition keeps the build's execution counts: clear them (and the outputs)
+    # first (Edit > Clear Outputs of All Cells), so that a count shown after Run All is this
+    # run's; then Run > Run All Cells, awaited until its last cell has run.
+    page.evaluate(COMMAND_JS, ["notebook:clear-all-cell-outputs", patience(30_000)])
+    _wait_for_cells(page, CLEARED_JS, patience(30_000), f"{doc}: outputs not cleared")
+    page.evaluate(COMMAND_JS, ["notebook:run-all-cells", patience(180_000)])
+    _wait_for_cells(page, ALL_RAN_JS, patience(60_000), f"{doc}: Run All did not finish")
     if demo is not None:
         _shot(page, f"{doc.replace('/', '-')}-demo-after-run", f"{ACTIVE} .xent-demo")
     if page.evaluate(EXPLORER_JS, ACTIVE) != "none":  # sliders and chart fit one screen
@@ -316,20 +373,14 @@ def test_run_all_finishes_without_error(built_site: Path, lab, page, doc: str) -
     # no prompt, so the saved notebook is what says that Run All reached the end).
     path = work / f"{doc}.ipynb"
     before = _saved(path)[0]
-    page.keyboard.press("Control+s")
-    deadline = time.monotonic() + patience(60_000) / 1000
+    page.evaluate(COMMAND_JS, ["docmanager:save", patience(60_000)])  # File > Save Notebook
     stamp, code = _saved(path)
-    while (stamp == before or any(c.get("execution_count") is None for c in code)) and (
-        time.monotonic() < deadline
-    ):
-        page.wait_for_timeout(500)  # polling the file, not waiting for the page to settle
-        if stamp != before:  # saved while a last hidden cell still ran: save again
-            before = stamp
-            page.keyboard.press("Control+s")
-        stamp, code = _saved(path)
-    assert stamp != before or code, f"{doc}: JupyterLab did not save the notebook"
+    assert stamp != before, f"{doc}: JupyterLab did not save the notebook"
     not_run = ["".join(c["source"])[:60] for c in code if c.get("execution_count") is None]
     assert not not_run, f"{doc}: Run All stopped before {not_run[:2]}"
+    assert _ran_in_order(code), f"{doc}: cells did not run once each, in order: " + str(
+        [c.get("execution_count") for c in code]
+    )
     errors = [
         ("".join(c["source"])[:60], o.get("ename"))
         for c in code
