@@ -46,6 +46,10 @@ CHROMIUM_ARGS = [
 #: Test files whose every test is in the full tier only, although it uses none of SLOW_FIXTURES:
 #: re-running the experiment scripts, building a wheel into a fresh virtualenv.
 SLOW_FILES = {"test_experiments.py", "test_packaging.py"}
+#: Test files that run builds in the session build's folder, one after the other (one xdist group):
+#: the PDF build empties the execution cache that the catalogues' gettext build reads, so the
+#: catalogues go first (they then read every output from the cache instead of executing again).
+BUILD_FOLDER_FILES = ["test_translation.py", "test_pdf.py"]
 #: Fixtures that put a test in the full tier: the book build, a browser, a JupyterLab server.
 SLOW_FIXTURES = {"built_site", "built_site_zh", "browser", "offline_page", "lab"}
 
@@ -57,7 +61,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     Runs first (tryfirst), before ``-m`` selects, so ``pytest -m fast`` sees the marks. Under
     pytest-xdist, the tests of one file go to one worker (``xdist_group`` by file name), so a
     file's session fixtures (the PDF, the student edition, the catalogues) are made once per
-    run; the browser suite's two sites are two groups, so they can run side by side.
+    run; the browser suite's two sites are two groups, so they can run side by side, and the
+    files of BUILD_FOLDER_FILES are one group.
     """
     for item in items:
         path = item.path
@@ -70,11 +75,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if not slow and item.get_closest_marker("fast") is None:
             item.add_marker(pytest.mark.fast)
-        group = path.stem
+        group = "build-folder" if path.name in BUILD_FOLDER_FILES else path.stem
         callspec = getattr(item, "callspec", None)
         if path.name == "test_site_browser.py" and callspec and "site" in callspec.params:
             group += f"-{callspec.params['site']}"
         item.add_marker(pytest.mark.xdist_group(group))
+    # Stable: only the BUILD_FOLDER_FILES move (to the front, in their order).
+    rank = {name: i for i, name in enumerate(BUILD_FOLDER_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
