@@ -46,10 +46,10 @@ CHROMIUM_ARGS = [
 #: Test files whose every test is in the full tier only, although it uses none of SLOW_FIXTURES:
 #: re-running the experiment scripts, building a wheel into a fresh virtualenv.
 SLOW_FILES = {"test_experiments.py", "test_packaging.py"}
-#: Test files that run builds in the session build's folder, one after the other (one xdist group):
-#: the PDF build empties the execution cache that the catalogues' gettext build reads, so the
-#: catalogues go first (they then read every output from the cache instead of executing again).
-BUILD_FOLDER_FILES = ["test_translation.py", "test_pdf.py"]
+#: Session fixtures that run a build in the session build's folder (the PDF; the catalogues'
+#: gettext templates): under pytest-xdist they run one at a time (a file lock), since the PDF
+#: build empties the execution cache that the gettext build reads.
+BUILD_FOLDER_FIXTURES = {"pdf_build", "current_catalogues"}
 #: Fixtures that put a test in the full tier: the book build, a browser, a JupyterLab server.
 SLOW_FIXTURES = {"built_site", "built_site_zh", "browser", "offline_page", "lab"}
 
@@ -58,11 +58,9 @@ SLOW_FIXTURES = {"built_site", "built_site_zh", "browser", "offline_page", "lab"
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each test ``slow`` (the full tier only) or ``fast`` (also the authors' tier).
 
-    Runs first (tryfirst), before ``-m`` selects, so ``pytest -m fast`` sees the marks. Under
-    pytest-xdist, the tests of one file go to one worker (``xdist_group`` by file name), so a
-    file's session fixtures (the PDF, the student edition, the catalogues) are made once per
-    run; the browser suite's two sites are two groups, so they can run side by side, and the
-    files of BUILD_FOLDER_FILES are one group.
+    Runs first (tryfirst), before ``-m`` selects, so ``pytest -m fast`` sees the marks. (Under
+    pytest-xdist, ``--dist loadfile`` in pyproject.toml sends the tests of one file to one
+    worker, so a file's session fixtures, such as the PDF or the student edition, are made once.)
     """
     for item in items:
         path = item.path
@@ -75,14 +73,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if not slow and item.get_closest_marker("fast") is None:
             item.add_marker(pytest.mark.fast)
-        group = "build-folder" if path.name in BUILD_FOLDER_FILES else path.stem
-        callspec = getattr(item, "callspec", None)
-        if path.name == "test_site_browser.py" and callspec and "site" in callspec.params:
-            group += f"-{callspec.params['site']}"
-        item.add_marker(pytest.mark.xdist_group(group))
-    # Stable: only the BUILD_FOLDER_FILES move (to the front, in their order).
-    rank = {name: i for i, name in enumerate(BUILD_FOLDER_FILES)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Builds in the session build's folder (BUILD_FOLDER_FIXTURES) run one at a time."""
+    if fixturedef.argname not in BUILD_FOLDER_FIXTURES:
+        yield
+        return
+    folder = request.getfixturevalue("built_site").parent.parent
+    with FileLock(str(folder / "build-folder.lock")):
+        yield
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
