@@ -274,12 +274,25 @@ ALL_RAN_JS = """
 }
 """
 
-#: Run one of JupyterLab's commands on the notebook on show and await it (or the timeout).
+#: Run one of JupyterLab's commands on the notebook on show and await it (or the timeout), once
+#: the notebook's kernel is connected and idle and a cell is active (Run All does nothing
+#: without them: on a loaded machine the kernel may still be starting when the page is ready).
 COMMAND_JS = """
 async ([command, patience]) => {
-  const done = window.jupyterapp.commands.execute(command).then(() => 'done');
+  const app = window.jupyterapp, panel = app.shell.currentWidget;
+  const ready = () => {
+    const kernel = panel.sessionContext.session?.kernel;
+    return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+  };
+  const work = (async () => {
+    await panel.sessionContext.ready;
+    while (!ready()) await new Promise((resolve) => setTimeout(resolve, 100));  // a poll
+    if (panel.content.activeCellIndex < 0) panel.content.activeCellIndex = 0;
+    await app.commands.execute(command);
+    return 'done';
+  })();
   const late = new Promise((resolve) => setTimeout(() => resolve('timed out'), patience));
-  const result = await Promise.race([done, late]);
+  const result = await Promise.race([work, late]);
   if (result !== 'done') throw new Error(command + ' ' + result + ' after ' + patience + ' ms');
 }
 """
