@@ -1,4 +1,15 @@
-"""Shared fixtures: the repository root and one strict build of the whole book per test run."""
+"""Shared fixtures: the repository root and one strict build of the whole book per test run.
+
+Also the suite's two tiers (see the README's test section) and its patience under load:
+
+- ``slow`` (registered in pyproject.toml) marks the full tier's tests: every test that uses the
+  book build, the browser or JupyterLab gets it here, by its fixtures, and so does every test in
+  ``SLOW_FILES``; a test that is slow for another reason (building a wheel, re-running an
+  experiment) says ``@pytest.mark.slow`` itself. Every other test is marked ``fast``:
+  ``pytest -m fast`` is the authors' quick loop.
+- Waits in the browser tests are on conditions (a cell rendered, MathJax's promise, a readout
+  changed), never fixed sleeps; their timeouts are ``patience(ms)``, which grows with the load.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +43,76 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: Test files whose every test is in the full tier only, although it uses none of SLOW_FIXTURES:
+#: re-running the experiment scripts, building a wheel into a fresh virtualenv.
+SLOW_FILES = {"test_experiments.py", "test_packaging.py"}
+#: Session fixtures that run a build in the session build's folder (the PDF; the catalogues'
+#: gettext templates): under pytest-xdist they run one at a time (a file lock), since the PDF
+#: build empties the execution cache that the gettext build reads.
+BUILD_FOLDER_FIXTURES = {"pdf_build", "current_catalogues"}
+#: Fixtures that put a test in the full tier: the book build, a browser, a JupyterLab server.
+SLOW_FIXTURES = {"built_site", "built_site_zh", "browser", "offline_page", "lab"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test ``slow`` (the full tier only) or ``fast`` (also the authors' tier).
+
+    Runs first (tryfirst), before ``-m`` selects, so ``pytest -m fast`` sees the marks. (Under
+    pytest-xdist, ``--dist loadfile`` in pyproject.toml sends the tests of one file to one
+    worker, so a file's session fixtures, such as the PDF or the student edition, are made once.)
+    """
+    for item in items:
+        path = item.path
+        slow = (
+            item.get_closest_marker("slow") is not None
+            or path.name in SLOW_FILES
+            or bool(SLOW_FIXTURES & set(getattr(item, "fixturenames", ())))
+        )
+        if slow and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
+        if not slow and item.get_closest_marker("fast") is None:
+            item.add_marker(pytest.mark.fast)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Builds in the session build's folder (BUILD_FOLDER_FIXTURES) run one at a time."""
+    if fixturedef.argname not in BUILD_FOLDER_FIXTURES:
+        yield
+        return
+    folder = request.getfixturevalue("built_site").parent.parent
+    with FileLock(str(folder / "build-folder.lock")):
+        yield
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI, a run in which no test passed fails (pytest alone exits 0 when all are skipped)."""
+    if not os.environ.get("CI") or os.environ.get("PYTEST_XDIST_WORKER") or exitstatus != 0:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and not reporter.stats.get("passed"):
+        session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def load_factor() -> float:
+    """How many times longer than on a quiet machine a wait may take now (at least 1).
+
+    The 1-minute load average per core, times ``XENT_PATIENCE`` (default 1) for a machine that
+    is slow for other reasons. Read each time: the load changes during a run.
+    """
+    try:
+        per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:  # no load average on this platform
+        per_core = 1.0
+    return max(1.0, per_core) * float(os.environ.get("XENT_PATIENCE", "1"))
+
+
+def patience(ms: float) -> float:
+    """A timeout of ``ms`` milliseconds on a quiet machine, stretched by the current load."""
+    return ms * load_factor()
+
+
 def build_command(*args: str) -> list[str]:
     """The book's build command (``python -m editions.build``, see the README)."""
     return [sys.executable, "-m", "editions.build", *args]
@@ -47,11 +129,21 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     reuse = os.environ.get("XENT_BUILT_SITE")
     if reuse and not os.environ.get("CI"):
         return Path(reuse)
-    out = tmp_path_factory.mktemp("book")
-    cmd = build_command("--path-output", str(out))
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"the strict book build failed:\n{log[-6000:]}"
+    # Under pytest-xdist every worker asks for the build: the first one builds, under a file
+    # lock in the run's shared temporary folder, and the others wait for it and reuse it
+    # (a failed build is reported by every worker, not tried again).
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    out, status = shared / "book", shared / "book-build.log"
+    with FileLock(str(shared / "book-build.lock")):
+        if not status.is_file():
+            cmd = build_command("--path-output", str(out))
+            result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+            log = result.stdout + result.stderr
+            status.write_text(f"{result.returncode}\n{log}", encoding="utf-8")
+        code, log = status.read_text(encoding="utf-8").split("\n", 1)
+    assert code == "0", f"the strict book build failed:\n{log[-6000:]}"
     return out / "_build" / "html"
 
 
@@ -67,9 +159,30 @@ def chromium_path() -> str | None:
     return next((path for path in map(shutil.which, names) if path), None)
 
 
+class PatientBrowser:
+    """A Playwright browser whose every new context waits as long as the machine's load needs.
+
+    Playwright's own defaults (30 s for an action, 30 s for a page load) are for a quiet machine;
+    each context gets them multiplied by ``load_factor()`` when it is made.
+    """
+
+    def __init__(self, chromium: Any) -> None:
+        self._chromium = chromium
+
+    def new_context(self, **kwargs: Any) -> Any:
+        context = self._chromium.new_context(**kwargs)
+        context.set_default_timeout(patience(30_000))
+        context.set_default_navigation_timeout(patience(60_000))
+        return context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chromium, name)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """A headless Chromium driven by Playwright; skipped without one, except in CI."""
+    """One headless Chromium per test process, driven by Playwright; skipped without one,
+    except in CI. Each test opens its pages in contexts of its own (``new_context``)."""
     if chromium_path() is None:
         message = "Chromium is not installed (apt-get install chromium)"
         if os.environ.get("CI"):
@@ -81,7 +194,7 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(
             executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
         )
-        yield chromium
+        yield PatientBrowser(chromium)
         chromium.close()
 
 

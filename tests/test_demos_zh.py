@@ -6,6 +6,10 @@ reader's browser, including the readouts their scripts rewrite on every slider m
 page of both sites is opened in headless Chromium (served from 127.0.0.1, as in
 test_site_browser.py); every slider and menu is moved, and after each move the demo's visible
 text and its accessible names are read.
+
+No fixed sleeps: a move returns once the demo has redrawn (its script runs in the input event)
+and the translation script's MutationObserver, a microtask, has translated the new text (the
+move awaits the next task); the layout is read once the web fonts are loaded.
 """
 
 from __future__ import annotations
@@ -61,9 +65,10 @@ DEMO_TEXT_JS = """
 READOUTS_JS = "() => [...document.querySelectorAll('.xent-demo .readout')].map(e => e.textContent)"
 
 # Move control i of the page's demos to another value, as a reader would: a slider to its
-# other end (or its minimum), a menu to its next entry, firing input and change.
+# other end (or its minimum), a menu to its next entry, firing input and change; resolve once
+# the microtasks they queued (the translation's MutationObserver callbacks) have run.
 MOVE_JS = """
-i => {
+async i => {
   const el = document.querySelectorAll('.xent-demo input[type=range], .xent-demo select')[i];
   el.closest('details')?.setAttribute('open', '');
   if (el.tagName === 'SELECT') {
@@ -73,6 +78,7 @@ i => {
   }
   el.dispatchEvent(new Event('input', {bubbles: true}));
   el.dispatchEvent(new Event('change', {bubbles: true}));
+  await new Promise(resolve => setTimeout(resolve, 0));
   return el.name;
 }
 """
@@ -114,7 +120,6 @@ def moves(page: Any) -> Iterator[tuple[str, list[str], list[str], list[str]]]:
     for i in range(page.evaluate(CONTROLS_JS)):
         before = page.evaluate(READOUTS_JS)
         name = page.evaluate(MOVE_JS, i)
-        page.wait_for_timeout(50)
         yield name, before, page.evaluate(READOUTS_JS), page.evaluate(DEMO_TEXT_JS)
 
 
@@ -175,7 +180,10 @@ def test_demo_stays_english_on_the_english_site(site: SiteServer, browser: Any, 
 # Where the demo's words sit: SVG texts (in viewBox units) that leave the figure or overlap,
 # and HTML controls that overflow their box or the demo's.
 LAYOUT_JS = """
-() => [...document.querySelectorAll('.xent-demo')].flatMap(demo => {
+async () => {
+await document.fonts.ready;
+await new Promise(resolve => requestAnimationFrame(resolve));
+return [...document.querySelectorAll('.xent-demo')].flatMap(demo => {
   const bad = [];
   for (const svg of demo.querySelectorAll('svg')) {
     // Screen boxes (the rotated y label's too), 1 px of slack at the figure's edges. A CJK
@@ -208,7 +216,8 @@ LAYOUT_JS = """
         || r.right > box.right + 0.5) bad.push('overflow: ' + el.textContent.trim());
   }
   return bad;
-})
+});
+}
 """
 
 
@@ -221,7 +230,6 @@ def test_chinese_words_fit(
     inject = not loads_translation(built_site_zh / f"{doc}.html")
     context, page, _ = visit_demo_page(browser, f"{site.url}zh/{doc}.html", inject, width)
     try:
-        page.wait_for_timeout(50)
         problems = page.evaluate(LAYOUT_JS)
         assert not problems, f"zh/{doc} at {width} px: {problems[:5]}"
     finally:

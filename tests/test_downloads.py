@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from test_book_build import page
 
-from conftest import ROOT
+from conftest import ROOT, patience
 from editions.notebooks import SETUP_TAG, toc_chapters
 
 CHAPTERS = toc_chapters(ROOT)
@@ -39,7 +39,8 @@ def test_page_links_download_binder_and_colab(built_site: Path, doc: str) -> Non
 
 
 # A kernel that never answers at startup is Jupyter's failure, not the chapter's: such a run is
-# retried once (and reported as a warning); any error in a cell fails at once.
+# retried once (and reported as a warning); any error in a cell fails at once. The kernel's
+# start-up and each cell get 120 s on a quiet machine, more under load (conftest.patience).
 KERNEL_STARTUP_ERRORS = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
 
 
@@ -57,7 +58,11 @@ def _execute(path: Path, workdir: Path) -> tuple[str, str]:
     nbformat.validate(nb)
     assert SETUP_TAG in nb.cells[0].metadata.get("tags", []), f"{path.name}: no setup cell"
     cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute"]
-    cmd += ["--ExecutePreprocessor.timeout=120", "--ExecutePreprocessor.startup_timeout=120"]
+    wait = round(patience(120_000) / 1000)
+    cmd += [
+        f"--ExecutePreprocessor.timeout={wait}",
+        f"--ExecutePreprocessor.startup_timeout={wait}",
+    ]
     # Like nbgrader: no history database shared by the kernels that run side by side.
     cmd += ["--ExecutePreprocessor.extra_arguments=--HistoryManager.hist_file=:memory:"]
     cmd += ["--output-dir", str(workdir), str(path)]

@@ -8,6 +8,11 @@ of a kernel-free demo changing the page when moved.
 
 Chromium is Debian's (``apt-get install chromium``); without it these tests are skipped, except in
 CI (``CI`` set), where they fail.
+
+Nothing here waits a fixed time: each check waits for the state it reads (MathJax's startup
+promise, the images decoded and the web fonts loaded, a demo's page changed after a slider
+moved, a panel's CSS transitions finished, the search finished), with timeouts from
+``conftest.patience`` that grow with the machine's load.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from urllib.parse import urlparse
 
 import pytest
 from bs4 import BeautifulSoup
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_book_build import toc_files
 
-from conftest import ROOT
+from conftest import ROOT, patience
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PAGES = [*toc_files(), "search"]
@@ -74,6 +80,7 @@ async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
   }
+  await document.fonts.ready;
   const main = document.querySelector('article.bd-article') || document.querySelector('main')
     || document.body;
   for (const img of document.images) img.loading = 'eager';
@@ -114,6 +121,8 @@ SNAPSHOT_JS = """
 () => document.body.innerHTML + [...document.querySelectorAll('canvas')]
   .map(c => { try { return c.toDataURL(); } catch (e) { return ''; } }).join('')
 """
+# Whether the page differs from an earlier snapshot (polled until it does, or time runs out).
+CHANGED_JS = f"before => ({SNAPSHOT_JS.strip()})() !== before"
 
 
 @dataclass
@@ -167,8 +176,9 @@ def move_sliders(page: Any, visit: Visit) -> None:
         before = page.evaluate(SNAPSHOT_JS)
         at_max = slider.evaluate("el => Number(el.value) >= Number(el.max || 100)")
         page.keyboard.press("Home" if at_max else "End")
-        page.wait_for_timeout(200)
-        if page.evaluate(SNAPSHOT_JS) == before:
+        try:  # a live demo redraws at once; a dead one is given generous time to prove it
+            page.wait_for_function(CHANGED_JS, arg=before, timeout=patience(5_000))
+        except PlaywrightTimeout:
             label = slider.evaluate("el => el.id || el.name || el.outerHTML.slice(0, 80)")
             visit.dead_sliders.append(label)
 
@@ -276,6 +286,12 @@ def test_icons_are_drawn_from_the_bundled_web_font(visits: Any, doc: str) -> Non
     assert not undrawn, f"{doc}: icons without a Font Awesome glyph: {undrawn[:5]}"
 
 
+#: Sphinx's search has listed every result (it writes the summary line last).
+SEARCH_DONE_JS = """
+() => (document.querySelector('#search-results .search-summary')?.textContent || '').trim() !== ''
+  && document.querySelectorAll('#search-results ul.search li').length > 0
+"""
+
 #: Words each site's search must find chapters for (the Chinese ones typed whole, as readers do).
 QUERIES = {"en": ["entropy", "cross-entropy"], "zh": ["交叉熵", "KL 散度", "熵", "似然"]}
 
@@ -286,9 +302,8 @@ def test_search_finds_the_chapters(site: SiteServer, browser: Any) -> None:
         for query in QUERIES[site.language]:
             visit = Visit(url=f"{site.url}search.html?q={query}")
             page = open_page(context, visit.url, visit)
-            results = page.locator("#search-results ul.search li")
-            results.first.wait_for(timeout=15_000)
-            page.wait_for_timeout(500)
+            # Sphinx's search lists its results one by one, then writes its summary.
+            page.wait_for_function(SEARCH_DONE_JS, timeout=patience(15_000))
             hrefs = page.evaluate(
                 "() => [...document.querySelectorAll('#search-results ul.search li a')]"
                 ".map(a => a.getAttribute('href'))"
@@ -310,8 +325,8 @@ def test_language_switcher_opens_the_same_page(site: SiteServer, browser: Any, d
     context = browser.new_context()
     try:
         page = open_page(context, f"{site.url}{doc}.html", Visit(url=doc))
-        page.locator("a.xent-language").first.click()
-        page.wait_for_load_state()
+        with page.expect_navigation(wait_until="load"):
+            page.locator("a.xent-language").first.click()
         url, lang = page.url, page.evaluate("document.documentElement.lang")
     finally:
         context.close()
@@ -353,6 +368,7 @@ async () => {
   }
   for (const img of document.images) img.loading = 'eager';
   await Promise.all([...document.images].map(img => img.decode().catch(() => null)));
+  await document.fonts.ready;
   const vw = document.documentElement.clientWidth;
   const article = document.querySelector('article.bd-article') || document.body;
   const rect = el => el.getBoundingClientRect();
@@ -432,9 +448,10 @@ async () => {
 }
 """
 
-# Click a visible toggle button; report where the panel it controls ends up.
+# Click a visible toggle button; report where the panel it controls ends up once its CSS
+# transitions have finished (or after `patience` ms, should one never end).
 TOGGLE_JS = """
-async ([button, panel]) => {
+async ([button, panel, patience]) => {
   const btn = [...document.querySelectorAll(button)].find(b => b.getClientRects().length
     && getComputedStyle(b).visibility !== 'hidden' && b.getBoundingClientRect().width > 0);
   const where = () => {
@@ -448,7 +465,14 @@ async ([button, panel]) => {
   if (!btn) return { button: false };
   const before = where();
   btn.click();
-  await new Promise(resolve => setTimeout(resolve, 450));
+  const settled = async () => {
+    // The click's style change is applied, and every transition it started has ended.
+    await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const finite = a => Number.isFinite(a.effect?.getComputedTiming().endTime);
+    await Promise.all(document.getAnimations().filter(finite)
+      .map(a => a.finished.catch(() => null)));
+  };
+  await Promise.race([settled(), new Promise(resolve => setTimeout(resolve, patience))]);
   return { button: true, before, after: where() };
 }
 """
@@ -475,8 +499,13 @@ def layouts(site: SiteServer, browser: Any) -> Iterator[Any]:
             try:
                 page = open_page(context, f"{site.url}{doc}.html", Visit(url=doc))
                 state = page.evaluate(LAYOUT_JS)
-                chapters = page.evaluate(TOGGLE_JS, [".primary-toggle", ".bd-sidebar-primary"])
-                contents = page.evaluate(TOGGLE_JS, [".secondary-toggle", ".bd-sidebar-secondary"])
+                wait = patience(10_000)
+                chapters = page.evaluate(
+                    TOGGLE_JS, [".primary-toggle", ".bd-sidebar-primary", wait]
+                )
+                contents = page.evaluate(
+                    TOGGLE_JS, [".secondary-toggle", ".bd-sidebar-secondary", wait]
+                )
             finally:
                 context.close()
             cache[doc, screen] = Layout(state, chapters, contents)
@@ -552,8 +581,7 @@ def test_search_ranks_chapters_first_with_snippets_of_their_text(
     context = browser.new_context()
     try:
         page = open_page(context, f"{site.url}search.html?q={query}", Visit(url="search"))
-        results = page.locator("#search-results ul.search li")
-        results.first.wait_for(timeout=15_000)
+        page.wait_for_function(SEARCH_DONE_JS, timeout=patience(15_000))
         # Pages get a snippet of their text; an API entry (a function of xent) shows its kind in
         # a <span> instead, as Sphinx does for every object, so it is not counted.
         page.wait_for_function(
@@ -561,7 +589,7 @@ def test_search_ranks_chapters_first_with_snippets_of_their_text(
             ".filter(li => !li.querySelector(':scope > span'));"
             " return pages.filter(li => li.querySelector('p.context')).length"
             " >= pages.length - 2; }",
-            timeout=15_000,
+            timeout=patience(15_000),
         )
         found = page.evaluate(
             "() => [...document.querySelectorAll('#search-results ul.search li')].map(li => ["
