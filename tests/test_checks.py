@@ -135,7 +135,7 @@ def students_xent(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cmd = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
     done = subprocess.run([*cmd, str(ROOT), "-w", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    (wheel,) = out.glob("xent-*.whl")
+    (wheel,) = out.glob("xent_book-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(out / "site")
     return out / "site"

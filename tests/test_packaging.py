@@ -80,18 +80,23 @@ def test_wheel_holds_xent_and_its_data_and_nothing_else(dist: Path) -> None:
     tops = {name.split("/")[0] for name in names}
     assert tops == {"xent", f"xent_book-{VERSION}.dist-info"}, tops  # no editions/, no tests/
     package = ROOT / "code" / "xent"
-    expected = {
+    files = {
         f"xent/{p.relative_to(package).as_posix()}"
         for p in package.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
-    assert expected and expected <= set(names), sorted(expected - set(names))
+    keys = {name for name in files if re.fullmatch(r"xent/checks/ch\w+\.py", name)}
+    expected = files - keys  # the answer keys stay with the instructor (setup.py)
+    assert keys and expected and expected <= set(names), sorted(expected - set(names))
+    assert not keys & set(names), sorted(keys & set(names))
     assert "xent/py.typed" in names and any(n.startswith("xent/data/") for n in names)
     sdist = next(dist.glob("xent_book-*.tar.gz"))
     with tarfile.open(sdist) as tar:
         members = {m.split("/", 1)[1] for m in tar.getnames() if "/" in m}
     outside = {m for m in members if m.split("/")[0] != "code"}
-    assert outside <= {"LICENSE", "PKG-INFO", "pyproject.toml", "setup.cfg", "MANIFEST.in"}, outside
+    allowed = {"LICENSE", "PKG-INFO", "pyproject.toml", "setup.cfg", "setup.py", "MANIFEST.in"}
+    assert outside <= allowed, outside
+    assert not any(re.search(r"xent/checks/ch\w+\.py$", m) for m in members), "a key in the sdist"
 
 
 def test_metadata_name_version_licence_dependencies_urls(dist: Path) -> None:
