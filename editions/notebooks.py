@@ -556,6 +556,8 @@ def fold_solutions(cells: list[Any], your_answer: str) -> list[Any]:
     """  # noqa: E501
     import nbformat
 
+    from editions.pdf import strip_glue
+
     out: list[Any] = []
     solved: dict[str, tuple[Any, list[str]]] = {}  # label -> (its <details> cell, its code)
     for cell in cells:
@@ -565,7 +567,10 @@ def fold_solutions(cells: list[Any], your_answer: str) -> list[Any]:
             solved[of] = (cell, [])
         elif SOLUTION_TAG in tags and of in solved:
             details, code = solved[of]
-            source = re.sub(r"^# .*\n", "", cell.source)  # the collapsed cell's heading line
+            # The collapsed cell's heading line goes, and so does myst-nb's glue (book-only).
+            source = strip_glue(re.sub(r"^# .*\n", "", cell.source))
+            if not source.strip():
+                continue
             code.append(source)
             block = "```python\n" + source.rstrip() + "\n```"
             printed = _stream_text(cell).rstrip()
