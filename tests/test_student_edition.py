@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -107,9 +108,8 @@ def test_student_notebook_starts_with_the_install_cell(edition: Path, name: str)
     assert "pip" in first.source and "xent" in first.source
 
 
-def _fill_in_wrong_answers(student: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Replace each exercise's code stub by its first registered wrong answer."""
-    registry = exercises()
+def _stubs(student: nbformat.NotebookNode) -> Iterator[tuple[nbformat.NotebookNode, str]]:
+    """Each exercise's code stub (``raise NotImplementedError()``) with its check cell's label."""
     stub = None
     for cell in student.cells:
         if cell.cell_type != "code":
@@ -117,15 +117,20 @@ def _fill_in_wrong_answers(student: nbformat.NotebookNode) -> nbformat.NotebookN
         if "raise NotImplementedError()" in cell.source:
             stub = cell
         elif (m := CHECK_CALL.search(cell.source)) and stub is not None:
-            wrong = registry[m[1]].wrong[0]
-            lines = ["import numpy as np"] + [
-                f"{k} = {v!r}"
-                if np.ndim(v) == 0
-                else f"{k} = np.asarray({np.asarray(v).tolist()!r})"
-                for k, v in wrong.items()
-            ]
-            stub.source = "\n".join(lines)
+            yield stub, m[1]
             stub = None
+
+
+def _fill_in_wrong_answers(student: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Replace each exercise's code stub by its first registered wrong answer."""
+    registry = exercises()
+    for stub, label in _stubs(student):
+        wrong = registry[label].wrong[0]
+        lines = ["import numpy as np"] + [
+            f"{k} = {v!r}" if np.ndim(v) == 0 else f"{k} = np.asarray({np.asarray(v).tolist()!r})"
+            for k, v in wrong.items()
+        ]
+        stub.source = "\n".join(lines)
     return student
 
 
@@ -249,36 +254,29 @@ def _cheat(student: nbformat.NotebookNode, chapter_module: str) -> nbformat.Note
     fake the hidden tests' verdict, and every locked cell (check cells, hidden-test cells)
     edited to do nothing. Any one of these that worked would score."""
     registry = exercises()
-    stub = None
-    for cell in student.cells:
-        if cell.cell_type != "code":
-            continue
-        if "raise NotImplementedError()" in cell.source:
-            stub = cell
-        elif (m := CHECK_CALL.search(cell.source)) and stub is not None:
-            wrong = registry[m[1]].wrong[0]
-            lines = [
-                "import importlib",
-                "import numpy as np",
-                "try:",
-                f"    importlib.import_module('xent.checks.{chapter_module}')",
-                "    from xent.checks import exercises",
-                f"    key = dict(exercises()[{m[1]!r}].correct)",
-                "except Exception:",
-                "    key = {}",
-                "def check(*args, **kwargs):",
-                "    print('Correct')",
-                "import subprocess",  # every test's verdict faked: "passed"
-                "class Passed:",
-                "    returncode, stdout, stderr = 0, 'PASS', ''",
-                "subprocess.run = lambda *args, **kwargs: Passed()",
-            ]
-            lines += [
-                f"{k} = key.get({k!r}, np.asarray({np.asarray(v).tolist()!r}))"
-                for k, v in wrong.items()
-            ]
-            stub.source = "\n".join(lines)
-            stub = None
+    for stub, label in _stubs(student):
+        wrong = registry[label].wrong[0]
+        lines = [
+            "import importlib",
+            "import numpy as np",
+            "try:",
+            f"    importlib.import_module('xent.checks.{chapter_module}')",
+            "    from xent.checks import exercises",
+            f"    key = dict(exercises()[{label!r}].correct)",
+            "except Exception:",
+            "    key = {}",
+            "def check(*args, **kwargs):",
+            "    print('Correct')",
+            "import subprocess",  # every test's verdict faked: "passed"
+            "class Passed:",
+            "    returncode, stdout, stderr = 0, 'PASS', ''",
+            "subprocess.run = lambda *args, **kwargs: Passed()",
+        ]
+        lines += [
+            f"{k} = key.get({k!r}, np.asarray({np.asarray(v).tolist()!r}))"
+            for k, v in wrong.items()
+        ]
+        stub.source = "\n".join(lines)
     for cell in student.cells:
         if cell.metadata.get("nbgrader", {}).get("locked"):
             cell.source = "pass  # edited by the student"
