@@ -147,6 +147,15 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "_build" / "html"
 
 
+@pytest.fixture(scope="module")
+def site_zh(built_site: Path) -> Iterator[Any]:
+    """The Chinese site of the build, served on 127.0.0.1 (tests/test_site_browser's server)."""
+    from test_site_browser import SiteServer
+
+    with SiteServer(built_site, "zh") as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def built_site_zh(built_site: Path) -> Path:
     """The Chinese site of the same build (简体中文版)."""

@@ -10,11 +10,9 @@ must find the chapter that teaches it, in the browser, on the built site.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from test_site_browser import SiteServer
 
 from editions.i18n import search_synonyms, terminology
 
@@ -49,12 +47,6 @@ def test_every_synonym_names_a_term_of_the_table() -> None:
     assert len(pairs) >= 15
     assert all(ours in terms and theirs not in terms for theirs, ours in pairs), pairs
     assert [len(theirs) for theirs, _ in pairs] == sorted((len(t) for t, _ in pairs), reverse=True)
-
-
-@pytest.fixture(scope="module")
-def site_zh(built_site: Path) -> Any:
-    with SiteServer(built_site, "zh") as server:
-        yield server
 
 
 def found_chapters(browser: Any, url: str) -> list[str]:

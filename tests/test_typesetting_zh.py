@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup, Comment, Doctype
 from test_book_build import chapter_files, page, toc_files
-from test_site_browser import SiteServer
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 #: Two Chinese characters (or full-width punctuation) with a space between them.
@@ -40,15 +39,24 @@ def test_no_space_between_chinese_characters(built_site_zh: Path, doc: str) -> N
     assert not gaps, f"{doc}: a space between Chinese characters: {gaps[:5]}"
 
 
-@pytest.mark.parametrize("doc", toc_files())
-def test_chapters_are_cited_by_number(built_site_zh: Path, doc: str) -> None:
-    """A reference in running text to another chapter reads 第 N 章, never its bare title."""
+@pytest.fixture(scope="module")
+def chapter_numbers(built_site_zh: Path) -> dict[str, tuple[str, str]]:
+    """Each chapter's page file name: its number and its Chinese title, read once."""
     numbers = {}
     for chapter in chapter_files():
         h1 = page(built_site_zh, chapter).select_one("article h1")
         number = h1.select_one(".section-number").get_text().strip(". ")
         title = h1.get_text().replace(h1.select_one(".section-number").get_text(), "")
         numbers[Path(chapter).name + ".html"] = (number, title.strip("#¶ \n"))
+    return numbers
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_chapters_are_cited_by_number(
+    built_site_zh: Path, chapter_numbers: dict[str, tuple[str, str]], doc: str
+) -> None:
+    """A reference in running text to another chapter reads 第 N 章, never its bare title."""
+    numbers = chapter_numbers
     for link in page(built_site_zh, doc).select("article p a.reference.internal"):
         target = link.get("href", "").split("#")[0].split("/")[-1]
         if target not in numbers or target == Path(doc).name + ".html":
@@ -99,12 +107,6 @@ def test_interface_speaks_chinese(built_site_zh: Path, doc: str) -> None:
 @pytest.mark.parametrize("site", ["", "zh/"])
 def test_no_untranslated_proof_index(built_site: Path, site: str) -> None:
     assert not (built_site / site / "prf-prf.html").exists()
-
-
-@pytest.fixture(scope="module")
-def site_zh(built_site: Path) -> Any:
-    with SiteServer(built_site, "zh") as server:
-        yield server
 
 
 def test_chinese_emphasis_is_upright_with_dots(site_zh: Any, browser: Any) -> None:
