@@ -13,11 +13,13 @@ Also the suite's two tiers (see the README's test section) and its patience unde
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,55 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.fast)
 
 
+class _BuildOrder:
+    """After ``-m``/``-k`` have deselected (trylast), order the files for the book build."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]):
+        order_files_for_the_build(config, items)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_BuildOrder(), "xent-build-order")
+
+
+#: The test files that take longest once the book is built, longest first (measured with
+#: --durations): under pytest-xdist each goes to the next free worker in this order, so the
+#: longest start first and no worker is left alone with a long file at the end.
+LONGEST_FILES = (
+    "test_student_edition.py",
+    "test_gradebook.py",
+    "test_translation.py",
+    "test_site_browser.py",
+    "test_downloads.py",
+    "test_pdf.py",
+)
+
+
+def _needs_the_build(item: pytest.Item) -> bool:
+    return "built_site" in getattr(item, "fixturenames", ())
+
+
+def order_files_for_the_build(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the files that need no book build first, while the build runs in the background.
+
+    With several workers (pytest-xdist) the book build starts at once in a process of its own
+    (``start_background_build``), so the workers are not idle while it runs: they take the
+    files that do not need it first, then the ones that do, longest first.
+    """
+    needing = {item.path for item in items if _needs_the_build(item)}
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        if item.path not in needing:
+            return (0, 0)
+        name = item.path.name
+        return (1, LONGEST_FILES.index(name) if name in LONGEST_FILES else len(LONGEST_FILES))
+
+    items.sort(key=rank)  # stable: within a rank, the files keep their order and their tests
+    if os.environ.get("PYTEST_XDIST_WORKER") and needing:
+        start_background_build(config)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[None]:
     """Builds in the session build's folder (BUILD_FOLDER_FIXTURES) run one at a time."""
@@ -118,6 +169,55 @@ def build_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "editions.build", *args]
 
 
+def _reused_site() -> Path | None:
+    """XENT_BUILT_SITE: a ``_build/html`` folder to use instead of building (never in CI)."""
+    reuse = os.environ.get("XENT_BUILT_SITE")
+    return Path(reuse) if reuse and not os.environ.get("CI") else None
+
+
+def _build_paths(basetemp: Path) -> tuple[Path, Path]:
+    """The run's book folder and build status file, shared by every pytest-xdist worker."""
+    shared = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+    return shared / "book", shared / "book-build.log"
+
+
+#: The background build's process, in the worker that started it (stopped if the run ends first).
+_BACKGROUND: list[subprocess.Popen] = []
+
+
+def start_background_build(config: pytest.Config) -> None:
+    """Start the book build in a process of its own, once per run, if no build is there yet.
+
+    It writes the status file that ``built_site`` waits for: the exit code, then the log.
+    """
+    if _reused_site() is not None:
+        return
+    out, status = _build_paths(config._tmp_path_factory.getbasetemp())
+    with FileLock(str(status.with_suffix(".lock"))):
+        started = status.with_suffix(".started")
+        if status.is_file() or started.is_file():
+            return
+        started.touch()
+        runner = (
+            "import subprocess, sys; "
+            "r = subprocess.run(sys.argv[2:], capture_output=True, text=True); "
+            "open(sys.argv[1] + '.tmp', 'w', encoding='utf-8')"
+            ".write(f'{r.returncode}\\n{r.stdout}{r.stderr}'); "
+            "import os; os.replace(sys.argv[1] + '.tmp', sys.argv[1])"
+        )
+        cmd = build_command("--path-output", str(out))
+        _BACKGROUND.append(
+            subprocess.Popen([sys.executable, "-c", runner, str(status), *cmd], cwd=ROOT)
+        )
+        atexit.register(_stop_background_build)
+
+
+def _stop_background_build() -> None:
+    for process in _BACKGROUND:
+        if process.poll() is None:
+            process.terminate()
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the book once, English and Chinese, strictly; return the English HTML folder.
@@ -126,23 +226,24 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Set XENT_BUILT_SITE to an existing ``_build/html`` folder to reuse a build while iterating
     on the tests themselves (CI never sets it).
     """
-    reuse = os.environ.get("XENT_BUILT_SITE")
-    if reuse and not os.environ.get("CI"):
-        return Path(reuse)
-    # Under pytest-xdist every worker asks for the build: the first one builds, under a file
-    # lock in the run's shared temporary folder, and the others wait for it and reuse it
-    # (a failed build is reported by every worker, not tried again).
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
-    out, status = shared / "book", shared / "book-build.log"
-    with FileLock(str(shared / "book-build.lock")):
-        if not status.is_file():
+    reuse = _reused_site()
+    if reuse is not None:
+        return reuse
+    # Under pytest-xdist the first worker to collect starts the build in the background
+    # (start_background_build) and every worker waits here for its status file; a failed build
+    # is reported by every worker, not tried again. Without xdist, the build runs here.
+    out, status = _build_paths(tmp_path_factory.getbasetemp())
+    with FileLock(str(status.with_suffix(".lock"))):
+        if not status.is_file() and not status.with_suffix(".started").is_file():
             cmd = build_command("--path-output", str(out))
             result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
             log = result.stdout + result.stderr
             status.write_text(f"{result.returncode}\n{log}", encoding="utf-8")
-        code, log = status.read_text(encoding="utf-8").split("\n", 1)
+    deadline = time.monotonic() + patience(1_800_000) / 1000
+    while not status.is_file():
+        assert time.monotonic() < deadline, "the background book build did not finish"
+        time.sleep(1)
+    code, log = status.read_text(encoding="utf-8").split("\n", 1)
     assert code == "0", f"the strict book build failed:\n{log[-6000:]}"
     return out / "_build" / "html"
 
@@ -240,3 +341,16 @@ def set_control(page: Any, name: str, value: str) -> None:
         "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }",
         value,
     )
+
+
+@pytest.fixture(scope="session")
+def edition(tmp_path_factory: pytest.TempPathFactory, built_site: Path) -> Path:
+    """The student edition of the whole book, made with the README's documented command.
+
+    One per test process: the tests grade in copies of it, and one grades in it directly."""
+    out = tmp_path_factory.mktemp("edition") / "course"
+    cmd = [sys.executable, "-m", "editions.student", "--root", str(ROOT), "--out", str(out)]
+    cmd += ["--notebooks", str(built_site / "_sources")]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
