@@ -26,14 +26,17 @@ from typing import Any
 
 import pytest
 from filelock import FileLock
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# CI runs the same examples every time (reproducible); local runs explore new ones.
-settings.register_profile("ci", derandomize=True, deadline=None)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# No property test depends on the machine's speed: no deadline, and no health check that times
+# input generation (it failed under load). CI runs the same examples every time (reproducible);
+# local runs explore new ones.
+_UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("local", **_UNTIMED)
+settings.register_profile("ci", derandomize=True, **_UNTIMED)
+settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 #: Headless Chromium with no background traffic of its own (this machine has no network).
 CHROMIUM_ARGS = [
