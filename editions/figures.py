@@ -40,7 +40,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -165,7 +165,9 @@ def translate(text: str, catalogue: dict[str, str]) -> str | None:
     if found is None:
         return None
     try:
-        return _outside_math(found, lambda p: PLACEHOLDER.sub(lambda m: numbers[int(m.group(1))], p))
+        return _outside_math(
+            found, lambda p: PLACEHOLDER.sub(lambda m: numbers[int(m.group(1))], p)
+        )
     except IndexError:  # the translation has a number the English text lacks
         return None
 
@@ -382,7 +384,7 @@ def _language(app: Sphinx) -> str:
 class SvgToPdf(ImageConverter):
     """The PDF's figures: each SVG figure as a vector PDF, in the edition's language."""
 
-    conversion_rules = [("image/svg+xml", "application/pdf")]
+    conversion_rules: ClassVar[list[tuple[str, str]]] = [("image/svg+xml", "application/pdf")]
 
     @property
     def imagedir(self) -> str:  # one folder per language: the same figure differs
@@ -448,10 +450,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
 # The catalogue -----------------------------------------------------------------------------
 
 
-def built_messages(site: Path) -> dict[str, list[str]]:
-    """Every figure message of a built English site: message -> the SVG files it is in."""
+def svg_messages(paths: Iterable[Path]) -> dict[str, list[str]]:
+    """Every figure message of some matplotlib SVGs: message -> the files it is in."""
     found: dict[str, list[str]] = {}
-    for path in sorted((site / "_images").glob("*.svg")):
+    for path in paths:
         if is_matplotlib_svg(path):
             for text in figure_texts(path.read_text(encoding="utf-8")):
                 files = found.setdefault(template(text)[0], [])
@@ -460,8 +462,13 @@ def built_messages(site: Path) -> dict[str, list[str]]:
     return found
 
 
-def update_catalogue(site: Path, language: str = "zh_CN") -> list[str]:
-    """Add the site's new figure messages to the catalogue, drop unused ones; list untranslated."""
+def built_messages(site: Path) -> dict[str, list[str]]:
+    """Every figure message of a built English site: message -> the SVG files it is in."""
+    return svg_messages(sorted((site / "_images").glob("*.svg")))
+
+
+def update_catalogue(messages: Iterable[str], language: str = "zh_CN") -> list[str]:
+    """Make the catalogue hold exactly ``messages`` (keeping translations); list untranslated."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po, write_po
 
@@ -471,12 +478,13 @@ def update_catalogue(site: Path, language: str = "zh_CN") -> list[str]:
         with path.open("rb") as handle:
             old = {m.id: m.string for m in read_po(handle) if m.id}
     catalogue = Catalog(locale=language, project="xent-book", domain=DOMAIN)
-    for message in built_messages(site):
+    messages = list(dict.fromkeys(messages))
+    for message in messages:
         catalogue.add(message, old.get(message, ""))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        write_po(handle, catalogue, width=0, omit_header=False, no_location=True)
-    return [m for m in built_messages(site) if not old.get(m)]
+        write_po(handle, catalogue, width=0, no_location=True)
+    return [m for m in messages if not old.get(m)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -486,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update", action="store_true", help="write the catalogue")
     args = parser.parse_args(argv)
     if args.update:
-        untranslated = update_catalogue(args.site, args.language)
+        untranslated = update_catalogue(built_messages(args.site), args.language)
     else:
         have = load_catalogue(args.language)
         untranslated = [m for m in built_messages(args.site) if m not in have]
