@@ -477,7 +477,7 @@ def update_catalogue(messages: Iterable[str], language: str = "zh_CN") -> list[s
     if path.exists():
         with path.open("rb") as handle:
             old = {m.id: m.string for m in read_po(handle) if m.id}
-    catalogue = Catalog(locale=language, project="xent-book", domain=DOMAIN)
+    catalogue = Catalog(locale=language, project="xent-book", domain=DOMAIN, fuzzy=False)
     messages = list(dict.fromkeys(messages))
     for message in messages:
         catalogue.add(message, old.get(message, ""))
