@@ -128,13 +128,13 @@ def test_a_tall_figure_fails_in_print(styled: None) -> None:
 
 
 def test_text_sizes_measure_the_saved_figure(styled: None) -> None:
-    """The phone shows the figure as saved (tight) at most 358 px wide: px = pt x 358 / width."""
+    """The phone shows the figure as saved (tight) at most 342 px wide: px = pt x 342 / width."""
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.set_title("twelve", fontsize=12)
     sizes = plotting.text_sizes(fig)
     assert sizes.font_pt == 11  # the tick labels
     assert sizes.width < 6.0  # the tight box drops the figure's empty margin
-    assert sizes.phone_px == pytest.approx(11 * 358 / (72 * sizes.width))
+    assert sizes.phone_px == pytest.approx(11 * 342 / (72 * sizes.width))
     assert sizes.print_pt == pytest.approx(11 * plotting.PRINT_TEXT_WIDTH / sizes.width)
 
 
@@ -252,7 +252,9 @@ def test_the_figure_catalogue_is_complete() -> None:
         ), message
         for formula in figures.MATH.findall(translation):
             figures.math_spans(formula[1:-1], 11)  # drawable
-        assert re.search(r"[\u4e00-\u9fff]", translation) or translation == message, message
+        # Chinese, or Chinese punctuation ("F.cross_entropy，float32"), or kept as it is ("KL")
+        chinese = re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", translation)
+        assert chinese or translation == message, message
 
 
 def _figures(site: Path) -> dict[str, list[Path]]:
@@ -329,7 +331,7 @@ def test_a_figure_converts_to_a_vector_pdf_in_both_languages(styled: None, tmp_p
         images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
         assert len(images.stdout.splitlines()) == 2, images.stdout  # the header only
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
-        assert ("信息量" if language == "zh_CN" else "surprisal (bits)") in text.stdout
+        assert ("自信息" if language == "zh_CN" else "surprisal (bits)") in text.stdout
 
 
 pdf_build = test_pdf.pdf_build  # the PDF, built once per run (test_pdf.py)

@@ -65,9 +65,10 @@ CYCLE: Final[list[str]] = [
 #: than going wider (and its text must still pass the two size rules below).
 MAX_WIDTH: Final[float] = 6.4
 
-#: The width of the website's text column on a 390 px phone (CSS px): a figure wider than this
-#: is shrunk to it. Measured in Chromium at 390x844 on a chapter page of the built site.
-PHONE_WIDTH_PX: Final[float] = 358.0
+#: The width a figure is shown at on a 390 px phone (CSS px), when its natural width is larger:
+#: measured in Chromium at 390x844 on the built site's chapter pages (the paragraphs are 355 px
+#: wide; a cell's output box takes 13 px of that).
+PHONE_WIDTH_PX: Final[float] = 342.0
 
 #: The smallest text a figure may show on that phone, in CSS px.
 MIN_PHONE_PX: Final[float] = 11.0
@@ -152,7 +153,7 @@ def text_sizes(fig: Figure, renderer: object | None = None) -> TextSizes:
 
     The figure is saved with ``bbox_inches="tight"`` (what Jupyter does), so its size is the
     drawn extent plus a 0.1 in pad. On the website an SVG figure is shown at its natural size
-    (96 CSS px per inch) or shrunk to the text column, ``PHONE_WIDTH_PX`` on a 390 px phone; in
+    (96 CSS px per inch) or shrunk to ``PHONE_WIDTH_PX``, the output column of a 390 px phone; in
     the PDF it is printed at its natural size or shrunk to ``PRINT_TEXT_WIDTH`` wide and
     ``PRINT_MAX_HEIGHT`` tall. Only the font sizes of text artists count (titles, labels, tick
     labels, legends, annotations), not the smaller sub- and superscripts inside a formula.
@@ -413,8 +414,8 @@ def _select_figure_formats() -> None:
 def use_style() -> None:
     """Apply the book's matplotlib style to every later figure.
 
-    Sets the colours, sizes and fonts (11 pt text on a figure 4.6 in wide by default: 11.9 px on
-    a phone); in Jupyter, selects SVG output with its text kept as text (with a PNG for
+    Sets the colours, sizes and fonts (11 pt text on a figure 4.6 in wide by default: about
+    11.5 px on a phone); in Jupyter, selects SVG output with its text kept as text (with a PNG for
     notebook viewers); and makes pyplot check each new figure when it is drawn
     (``check_figure``).
 
