@@ -344,3 +344,10 @@ def test_the_pdf_figures_are_vector(pdf_build: Path) -> None:
     rows = [line.split() for line in listing.stdout.splitlines()[2:]]
     low = [r for r in rows if len(r) > 13 and min(int(r[12]), int(r[13])) < 300]
     assert not low, f"raster images under 300 ppi in the PDF: {low}"
+
+
+def test_the_pdf_prints_figures_as_the_check_assumes() -> None:
+    """The PDF shrinks a figure only beyond the height that the text-size rule allows for."""
+    from editions import pdf
+
+    assert f"\\spx@image@maxheight={plotting.PRINT_MAX_HEIGHT:g}in" in pdf.PREAMBLE
