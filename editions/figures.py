@@ -90,6 +90,11 @@ FORMULA = re.compile(
     re.S,
 )
 FAMILY = re.compile(r"font-family: ('DejaVu Sans')")
+#: A centred or right-aligned text of several lines: a group of plain texts, each placed at
+#: its line's left end (``transform="translate(x y) rotate(a)"``).
+LINES = re.compile(
+    r'<g id="xentlines_(?P<ha>center|right)_\d+">(?P<body>(?:\s*<text\b[^>]*>[^<]*</text>)+)\s*</g>'
+)
 
 
 def template(text: str) -> tuple[str, list[str]]:
@@ -308,7 +313,7 @@ def translate_svg(svg: str, catalogue: dict[str, str]) -> tuple[str, list[str]]:
 
     def plain(match: re.Match[str]) -> str:
         text = html.unescape(match.group(2))
-        if not needs_translation(text):
+        if 'class="translated"' in match.group(1) or not needs_translation(text):
             return match.group(0)
         found = translate(text, catalogue)
         if found is None:
@@ -338,10 +343,40 @@ def translate_svg(svg: str, catalogue: dict[str, str]) -> tuple[str, list[str]]:
             f"{_text_spans(found, size)}</text>\n     </g>"
         )
 
+    def lines(match: re.Match[str]) -> str:
+        """Re-anchor each translated line where the English line's centre (or end) was."""
+        ha = match.group("ha")
+
+        def line(found: re.Match[str]) -> str:
+            text = html.unescape(found.group(2))
+            translated = plain(found)
+            if translated == found.group(0):
+                return translated
+            width = _english_width(text, _size(found.group(1)))
+            x, anchor = (width / 2, "middle") if ha == "center" else (width, "end")
+            opening = found.group(1).replace(
+                'style="', f'class="translated" x="{x:.2f}" style="text-anchor: {anchor}; ', 1
+            )
+            return opening + translated[len(found.group(1)) :]
+
+        return match.group(0).replace(
+            match.group("body"), PLAIN_TEXT.sub(line, match.group("body"))
+        )
+
     svg = FORMULA.sub(formula, svg)
+    svg = LINES.sub(lines, svg)
     svg = PLAIN_TEXT.sub(plain, svg)
     svg = FAMILY.sub(lambda m: f"font-family: {m.group(1)}, {CJK_FONTS}", svg)
     return svg, missing
+
+
+def _english_width(text: str, size: float) -> float:
+    """The width in points of a line of text in matplotlib's DejaVu Sans, as it drew it."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(family="DejaVu Sans", size=size)
+    return float(text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0])
 
 
 def _size(open_tag: str) -> float:

@@ -358,17 +358,25 @@ def _mark_formulas(fig: Figure) -> None:
     by glyph, after a comment holding its source, starting at its left end. The Chinese
     edition replaces such a text by its translation (``editions/figures.py``) and needs to
     know where the English text was anchored: ``xentmath_<ha>_<width pt>_<size pt>_<n>``.
+    A centred or right-aligned text of several lines is written line by line from each line's
+    left end; its id ``xentlines_<ha>_<n>`` lets the translation re-anchor each line.
     """
     from matplotlib.mathtext import MathTextParser
 
     parser = None
     for number, text in enumerate(fig.findobj(Text)):
         source = text.get_text()
-        if text.get_gid() or source.count("$") < 2 or "\n" in source:
+        ha = text.get_horizontalalignment()
+        if text.get_gid():
+            continue
+        if "\n" in source and "$" not in source and ha != "left":
+            # Matplotlib writes each line from its left end; the translation re-centres it.
+            text.set_gid(f"xentlines_{ha}_{number}")
+            continue
+        if source.count("$") < 2 or "\n" in source:
             continue
         parser = parser or MathTextParser("path")
         width = parser.parse(source, 72, text.get_fontproperties())[0]
-        ha = text.get_horizontalalignment()
         text.set_gid(f"xentmath_{ha}_{width:.2f}_{text.get_fontsize():g}_{number}")
 
 
