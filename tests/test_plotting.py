@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -33,12 +34,12 @@ def styled() -> Iterator[None]:
     plt.close("all")
 
 
-def drawn_problems() -> list[str]:
-    """Draw every open figure as a chapter's cell would; return the FigureWarnings raised."""
+def drawn_problems(format: str = "svg") -> list[str]:
+    """Save every open figure as a chapter's cell does; return the FigureWarnings raised."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", plotting.FigureWarning)
         for number in plt.get_fignums():
-            plt.figure(number).canvas.draw()
+            plt.figure(number).savefig(io.BytesIO(), format=format, bbox_inches="tight")
     return [str(w.message) for w in caught if issubclass(w.category, plotting.FigureWarning)]
 
 
@@ -107,6 +108,17 @@ def test_the_default_figure_is_readable_on_a_phone_and_in_print(styled: None) ->
     assert drawn_problems() == []
     sizes = plotting.text_sizes(plt.gcf())
     assert sizes.phone_px >= plotting.MIN_PHONE_PX and sizes.print_pt >= plotting.MIN_PRINT_PT
+
+
+def test_an_explorer_chart_only_shown_as_png_has_no_text_rule(styled: None) -> None:
+    """The ipywidgets explorers' charts (PNG, in Jupyter) are not held to the book's sizes."""
+    _, ax = plt.subplots(figsize=(6.4, 3))
+    ax.plot([0, 1], [5, 6])
+    ax.set_ylim(0, 1)
+    problems = drawn_problems("png")
+    assert len(problems) == 1 and "lies entirely outside" in problems[0]
+    problems = drawn_problems("svg")  # shown in the book after all: its text is checked
+    assert len(problems) == 1 and "px high on a 390 px phone" in problems[0]
 
 
 def test_small_text_fails_on_the_phone(styled: None) -> None:

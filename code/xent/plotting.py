@@ -198,7 +198,30 @@ def text_sizes(fig: Figure, renderer: object | None = None) -> TextSizes:
     return TextSizes(width, height, font, phone, printed)
 
 
-def figure_problems(fig: Figure, renderer: object | None = None) -> list[str]:
+def _text_problems(fig: Figure, renderer: object | None) -> list[str]:
+    """The text-size rules of ``figure_problems``."""
+    problems = []
+    sizes = text_sizes(fig, renderer)
+    advice = (
+        f"the figure is saved {sizes.width:.2f} x {sizes.height:.2f} in: use larger fonts, "
+        "or a narrower or shorter figure (fewer panels per row)"
+    )
+    if sizes.phone_px < MIN_PHONE_PX - 1e-6:
+        problems.append(
+            f"text of {sizes.font_pt:g} pt is {sizes.phone_px:.1f} px high on a 390 px phone "
+            f"(at least {MIN_PHONE_PX:g}): {advice}"
+        )
+    if sizes.print_pt < MIN_PRINT_PT - 1e-6:
+        problems.append(
+            f"text of {sizes.font_pt:g} pt prints at {sizes.print_pt:.1f} pt in the PDF "
+            f"(at least {MIN_PRINT_PT:g}): {advice}"
+        )
+    return problems
+
+
+def figure_problems(
+    fig: Figure, renderer: object | None = None, *, data: bool = True, text: bool = True
+) -> list[str]:
     """Describe what a figure fails to show, or an empty list when it shows all its data.
 
     A plotted line, a bar chart or a scatter plot whose finite data points all fall outside the
@@ -215,6 +238,8 @@ def figure_problems(fig: Figure, renderer: object | None = None) -> list[str]:
         The figure, with its data and limits set.
     renderer : optional
         The renderer the figure was drawn with; by default the figure's own.
+    data, text : bool, default True
+        Whether to check that the data shows (and the width), and the text sizes.
 
     Returns
     -------
@@ -239,27 +264,14 @@ def figure_problems(fig: Figure, renderer: object | None = None) -> list[str]:
     >>> plt.close(fig)
     >>> plt.rcdefaults()
     """
-    problems = []
+    problems = [] if not text else _text_problems(fig, renderer)
+    if not data:
+        return problems
     width = fig.get_figwidth()
     if width > MAX_WIDTH + 1e-9:
         problems.append(
             f"the figure is {width:g} in wide (at most {MAX_WIDTH:g}): on a phone its text "
             "would be too small to read; put panels in rows instead"
-        )
-    sizes = text_sizes(fig, renderer)
-    advice = (
-        f"the figure is saved {sizes.width:.2f} x {sizes.height:.2f} in: use larger fonts, "
-        "or a narrower or shorter figure (fewer panels per row)"
-    )
-    if sizes.phone_px < MIN_PHONE_PX - 1e-6:
-        problems.append(
-            f"text of {sizes.font_pt:g} pt is {sizes.phone_px:.1f} px high on a 390 px phone "
-            f"(at least {MIN_PHONE_PX:g}): {advice}"
-        )
-    if sizes.print_pt < MIN_PRINT_PT - 1e-6:
-        problems.append(
-            f"text of {sizes.font_pt:g} pt prints at {sizes.print_pt:.1f} pt in the PDF "
-            f"(at least {MIN_PRINT_PT:g}): {advice}"
         )
     for number, ax in enumerate(fig.axes, start=1):
         hidden = []
@@ -310,7 +322,9 @@ def figure_problems(fig: Figure, renderer: object | None = None) -> list[str]:
     return problems
 
 
-def check_figure(fig: Figure, renderer: object | None = None) -> None:
+def check_figure(
+    fig: Figure, renderer: object | None = None, *, data: bool = True, text: bool = True
+) -> None:
     """Warn (``FigureWarning``) about each problem ``figure_problems`` finds in ``fig``.
 
     Parameters
@@ -319,6 +333,8 @@ def check_figure(fig: Figure, renderer: object | None = None) -> None:
         The figure to check.
     renderer : optional
         The renderer the figure was drawn with; by default the figure's own.
+    data, text : bool, default True
+        Whether to check that the data shows (and the width), and the text sizes.
 
     Examples
     --------
@@ -334,17 +350,31 @@ def check_figure(fig: Figure, renderer: object | None = None) -> None:
     ['figure problem: axes 1: line lies entirely outside the axes (x 0..1, y 0..1)']
     >>> plt.close(fig)
     """
-    for problem in figure_problems(fig, renderer):
+    for problem in figure_problems(fig, renderer, data=data, text=text):
         warnings.warn(f"figure problem: {problem}", FigureWarning, stacklevel=2)
 
 
 def _check_on_draw(event: object) -> None:
-    """Draw-event callback: check the figure just drawn (once per figure)."""
-    fig = getattr(getattr(event, "canvas", None), "figure", None)
-    if isinstance(fig, Figure) and not getattr(fig, "_xent_checked", False):
-        fig._xent_checked = True  # type: ignore[attr-defined]
+    """Draw-event callback: check the figure just drawn (each check once per figure).
+
+    Its data is checked on its first drawing. Its text sizes are checked when it is drawn as
+    SVG, the format the book shows (on the website, and converted to PDF for print); a chart
+    only rendered to PNG (an ipywidgets explorer's, in Jupyter) is not held to them.
+    """
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    canvas = getattr(event, "canvas", None)
+    fig = getattr(canvas, "figure", None)
+    if not isinstance(fig, Figure):
+        return
+    done = getattr(fig, "_xent_checked", set())
+    todo = {"data", "text"} if isinstance(canvas, FigureCanvasSVG) else {"data"}
+    todo -= done
+    if todo:
+        fig._xent_checked = done | todo  # type: ignore[attr-defined]
         renderer = getattr(event, "renderer", None)
-        check_figure(fig, renderer)
+        check_figure(fig, renderer, data="data" in todo, text="text" in todo)
+    if "text" in todo:
         log = os.environ.get("XENT_FIGURE_LOG")
         if log:  # a measurement aid: one line of sizes per figure drawn
             with open(log, "a", encoding="utf-8") as handle:
