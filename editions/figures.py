@@ -215,6 +215,8 @@ def math_spans(formula: str, size: float) -> str:
     'γ'
     >>> math_spans("p_y", 10).count("<tspan")  # p, the lowered y (italic), the way back
     4
+    >>> math_spans("(0.6, 0.9) = -1", 10)
+    '(0.6, 0.9) = −1'
     """
     out: list[str] = []
     pos = 0
@@ -257,10 +259,17 @@ def math_spans(formula: str, size: float) -> str:
             return letter if upright else f'<tspan font-style="italic">{letter}</tspan>'
         if space is not None:
             return ""
-        return html.escape(other)
+        unary = not out or out[-1].endswith((" ", "("))
+        if other == "-" and unary:  # a minus sign, not a subtraction
+            return "−"
+        if other in "=<>+-":  # a relation or binary operator
+            return f" {html.escape(other.replace('-', '−'))} "
+        return html.escape(other) + (" " if other == "," else "")
 
     while pos < len(formula):
-        out.append(group(False))
+        piece = group(False)
+        if piece:  # spaces are dropped, as TeX does
+            out.append(piece)
     return "".join(out)
 
 
