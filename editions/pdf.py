@@ -110,9 +110,9 @@ PREAMBLE = r"""
 \titleformat{\part}[display]{\py@HeaderFamily\py@TitleColor\centering}%
   {\huge\partname\ \thepart}{16pt}{\Huge}
 \makeatother
-% Figures: Sphinx shrinks an image to the line width; also to a third of the page height,
-% so that a one-panel plot does not fill half a page.
-\makeatletter\AtBeginDocument{\spx@image@maxheight=0.33\textheight}\makeatother
+% Figures: Sphinx shrinks an image to the line width; also to 4.2 in tall, the height that
+% xent.plotting's check (PRINT_MAX_HEIGHT) assumes when it keeps printed figure text >= 7 pt.
+\makeatletter\AtBeginDocument{\spx@image@maxheight=4.2in}\makeatother
 """
 
 
