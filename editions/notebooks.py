@@ -106,6 +106,7 @@ SETUP_TEXT = {
     "zh_CN": {
         "comment": "# 准备：安装本章需要而当前环境缺少的软件包（Colab、Kaggle 或新的 Jupyter）。\n"
         "# 已全部安装时，本单元格什么也不做。",
+        "language": "# xent 的 check() 用中文给出反馈（设为 en 即改回英文）",
         "torch": "正在从 {cpu} 安装 torch 的 CPU 版本（需要几分钟）。如果这个网站在你所在的地方"
         "很慢或无法访问（例如在中国大陆），请中断本单元格，改从软件包索引的镜像安装 torch："
         "%pip install torch -i {mirror}",
@@ -182,10 +183,14 @@ def setup_cell_source(
         for key, value in SETUP_TEXT.get(language, SETUP_TEXT["en"]).items()
     }
     needed = {module: OPTIONAL[module] for module in OPTIONAL if module in needs}
+    # A notebook in another language than English makes xent's check() speak it (XENT_LANG).
+    speak = ""
+    if "language" in text:
+        speak = f'os.environ["XENT_LANG"] = "{language}"  {text["language"]}\n'
     return f"""{text["comment"]}
 import importlib.metadata, importlib.util, os, platform, subprocess, sys
 
-XENT_BOOK = "{version}"  # the edition of the book this notebook was built with
+{speak}XENT_BOOK = "{version}"  # the edition of the book this notebook was built with
 NEEDED = {needed!r}  # module: package, imported by this chapter
 PYTORCH_CPU = "{TORCH_CPU_INDEX}"  # PyTorch's own index of CPU-only builds
 FAILED = {_literal(text["failed"])}
