@@ -178,6 +178,16 @@ def setup_cell_source(
     (True, True)
     >>> compile(source, "setup", "exec") and None
     """
+    source = _setup_source(version, needs, language)
+    if language != "en":  # its comments in the notebook's language, as the chapters' code
+        from editions.code_comments import translate_source, translations
+
+        source = translate_source(source, translations(language))
+    return source
+
+
+def _setup_source(version: str, needs: list[str] | tuple[str, ...], language: str) -> str:
+    """The setup cell of :func:`setup_cell_source`, with its code comments in English."""
     text = {
         key: value.format(what="{what}", mirror=MIRROR, cpu=TORCH_CPU_INDEX)
         for key, value in SETUP_TEXT.get(language, SETUP_TEXT["en"]).items()
@@ -662,6 +672,10 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
     import xent  # the notebook installs exactly this edition of xent-book
 
     nb = downloadable(nb, xent.__version__, language=app.config.language)
+    if app.config.language not in (None, "en"):  # the comments in the reader's language
+        from editions.code_comments import translate_notebook
+
+        translate_notebook(nb, app.config.language)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
 
