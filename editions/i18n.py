@@ -48,6 +48,9 @@ from sphinx.util.i18n import docname_to_domain
 
 ROOT = Path(__file__).resolve().parents[1]
 TERMINOLOGY = ROOT / "locales" / "zh_CN" / "terminology.csv"
+#: Words inside formulas' \text{...}, English -> Chinese (a formula is code in the catalogues:
+#: its translation must be the English formula, so the words are swapped when the page is built).
+MATH_TEXT = ROOT / "locales" / "zh_CN" / "math_text.csv"
 QUERY_SCRIPT = Path(__file__).with_name("templates") / "xent-query-zh.js"
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -253,6 +256,53 @@ def _catalogue(app: Sphinx, docname: str) -> Any:
     return init_locale(dirs, app.config.language, domain)[0]
 
 
+def math_words(language: str = "zh_CN") -> dict[str, str]:
+    """The words of formulas' ``\\text{...}`` in ``language`` (English -> translation)."""
+    path = ROOT / "locales" / language / "math_text.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["English"]: row["中文"] for row in csv.DictReader(handle)}
+
+
+TEXT_IN_MATH = re.compile(r"\\(text|textrm|mathrm)\{([^{}]*)\}")
+
+
+def translate_math_text(latex: str, words: dict[str, str]) -> str:
+    """``latex`` with each ``\\text{word}`` that ``words`` knows in its language.
+
+    Examples
+    --------
+    >>> translate_math_text(r"P(\text{queen}) = 2^{\text{bits per token}}", {"queen": "皇后"})
+    'P(\\text{皇后}) = 2^{\\text{bits per token}}'
+    """
+
+    def swap(match: re.Match[str]) -> str:
+        command, word = match.groups()
+        if command != "text" or word not in words:
+            return match.group(0)
+        return f"\\text{{{words[word]}}}"
+
+    return TEXT_IN_MATH.sub(swap, latex)
+
+
+def translate_formulas(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """On a translated site, the words in formulas (``$2^{\\text{bits per token}}$``, display
+    equations too) in its language, from ``locales/<language>/math_text.csv``."""
+    if app.config.language == "en":
+        return
+    words = math_words(app.config.language)
+    if not words:
+        return
+    for node in doctree.findall(lambda n: isinstance(n, nodes.math | nodes.math_block)):
+        latex = node.astext()
+        new = translate_math_text(latex, words)
+        if new != latex:
+            node.children = [nodes.Text(new)]
+            if "latex" in node.attributes:
+                node["latex"] = new
+
+
 def translate_part_captions(app: Sphinx, doctree: nodes.document) -> None:
     """Translate the part captions of the table of contents (Foundations, ...).
 
@@ -375,5 +425,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", offer_prose_only)
     app.connect("doctree-read", forget_message_documents)
     app.connect("build-finished", translate_leftover_interface)
+    app.connect("doctree-resolved", translate_formulas)
     app.setup_extension("editions.zh_typesetting")  # what a Chinese editor expects of the text
     return {"parallel_read_safe": True, "parallel_write_safe": True}
