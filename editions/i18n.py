@@ -269,7 +269,7 @@ TEXT_IN_MATH = re.compile(r"\\(text|textrm|mathrm)\{([^{}]*)\}")
 
 
 def translate_math_text(latex: str, words: dict[str, str]) -> str:
-    """``latex`` with each ``\\text{word}`` that ``words`` knows in its language.
+    r"""``latex`` with each ``\text{word}`` that ``words`` knows in its language.
 
     Examples
     --------
