@@ -413,7 +413,7 @@ NOT_FOUND = {
         "home": "Go to the book's first page",
         "search": "Search the book",
         "button": "Search",
-        "contents": "Chapters",
+        "contents": "Contents",
     },
     "zh_CN": {
         "title": "找不到该页面",
@@ -421,7 +421,7 @@ NOT_FOUND = {
         "home": "前往本书首页",
         "search": "在本书中搜索",
         "button": "搜索",
-        "contents": "各章",
+        "contents": "目录",
     },
 }
 
