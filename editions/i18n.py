@@ -48,6 +48,9 @@ from sphinx.util.i18n import docname_to_domain
 
 ROOT = Path(__file__).resolve().parents[1]
 TERMINOLOGY = ROOT / "locales" / "zh_CN" / "terminology.csv"
+#: Words inside formulas' \text{...}, English -> Chinese (a formula is code in the catalogues:
+#: its translation must be the English formula, so the words are swapped when the page is built).
+MATH_TEXT = ROOT / "locales" / "zh_CN" / "math_text.csv"
 QUERY_SCRIPT = Path(__file__).with_name("templates") / "xent-query-zh.js"
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -253,6 +256,53 @@ def _catalogue(app: Sphinx, docname: str) -> Any:
     return init_locale(dirs, app.config.language, domain)[0]
 
 
+def math_words(language: str = "zh_CN") -> dict[str, str]:
+    """The words of formulas' ``\\text{...}`` in ``language`` (English -> translation)."""
+    path = ROOT / "locales" / language / "math_text.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["English"]: row["中文"] for row in csv.DictReader(handle)}
+
+
+TEXT_IN_MATH = re.compile(r"\\(text|textrm|mathrm)\{([^{}]*)\}")
+
+
+def translate_math_text(latex: str, words: dict[str, str]) -> str:
+    r"""``latex`` with each ``\text{word}`` that ``words`` knows in its language.
+
+    Examples
+    --------
+    >>> translate_math_text(r"P(\text{queen}) = 2^{\text{bits per token}}", {"queen": "皇后"})
+    'P(\\text{皇后}) = 2^{\\text{bits per token}}'
+    """
+
+    def swap(match: re.Match[str]) -> str:
+        command, word = match.groups()
+        if command != "text" or word not in words:
+            return match.group(0)
+        return f"\\text{{{words[word]}}}"
+
+    return TEXT_IN_MATH.sub(swap, latex)
+
+
+def translate_formulas(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """On a translated site, the words in formulas (``$2^{\\text{bits per token}}$``, display
+    equations too) in its language, from ``locales/<language>/math_text.csv``."""
+    if app.config.language == "en":
+        return
+    words = math_words(app.config.language)
+    if not words:
+        return
+    for node in doctree.findall(lambda n: isinstance(n, nodes.math | nodes.math_block)):
+        latex = node.astext()
+        new = translate_math_text(latex, words)
+        if new != latex:
+            node.children = [nodes.Text(new)]
+            if "latex" in node.attributes:
+                node["latex"] = new
+
+
 def translate_part_captions(app: Sphinx, doctree: nodes.document) -> None:
     """Translate the part captions of the table of contents (Foundations, ...).
 
@@ -355,6 +405,127 @@ def translate_leftover_interface(app: Sphinx, exception: Exception | None) -> No
             page.write_text(new, "utf-8")
 
 
+#: The page a reader gets for an address the site does not have, in each language.
+NOT_FOUND = {
+    "en": {
+        "title": "Page not found",
+        "lead": "There is no page at this address. It may have moved when the book was revised.",
+        "home": "Go to the book's first page",
+        "search": "Search the book",
+        "button": "Search",
+        "contents": "Contents",
+    },
+    "zh_CN": {
+        "title": "找不到该页面",
+        "lead": "这个地址上没有页面，可能是本书修订时页面换了位置。",
+        "home": "前往本书首页",
+        "search": "在本书中搜索",
+        "button": "搜索",
+        "contents": "目录",
+    },
+}
+
+
+def not_found_page(language: str, chapters: list[tuple[str, str]], other: str, site: str) -> str:
+    """The 404 page of the site in ``language``: self-contained HTML with relative links.
+
+    ``chapters`` are (page, title) pairs, ``other`` the other language's first page (relative
+    link), ``site`` the site's URL: where the host serves this page for a missing address deeper
+    in the site (GitHub Pages does), a script points the links at the site's root.
+
+    Examples
+    --------
+    >>> html = not_found_page("zh_CN", [("intro.html", "前言")], "../intro.html", "https://x/zh/")
+    >>> '<html lang="zh-CN">' in html, 'href="intro.html"' in html, "找不到该页面" in html
+    (True, True, True)
+    """
+    import html as escape
+
+    words = NOT_FOUND.get(language, NOT_FOUND["en"])
+    there = "zh_CN" if language == "en" else "en"
+    other_words = NOT_FOUND[there]
+    items = "\n".join(
+        f'<li><a data-site href="{escape.escape(href)}">{escape.escape(title)}</a></li>'
+        for href, title in chapters
+    )
+    first = chapters[0][0] if chapters else "index.html"
+    lang = language.replace("_", "-")
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>404 · {escape.escape(words["title"])}</title>
+<style>
+body {{ font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+  max-width: 40rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.6; color: #222; }}
+a {{ color: #0a58ca; }}
+input {{ font: inherit; padding: .3rem .5rem; max-width: 70%; }}
+button {{ font: inherit; padding: .3rem .8rem; }}
+.other {{ margin-top: 2.5rem; padding-top: 1rem; border-top: 1px solid #ccc; color: #555; }}
+</style>
+</head>
+<body>
+<main>
+<h1>404 · {escape.escape(words["title"])}</h1>
+<p>{escape.escape(words["lead"])}</p>
+<p><a data-site href="{escape.escape(first)}">{escape.escape(words["home"])}</a></p>
+<form data-site-form action="search.html" method="get" role="search">
+<label for="q">{escape.escape(words["search"])}</label><br>
+<input id="q" name="q" type="search">
+<button type="submit">{escape.escape(words["button"])}</button>
+</form>
+<h2>{escape.escape(words["contents"])}</h2>
+<ul>
+{items}
+</ul>
+<p class="other" lang="{there.replace("_", "-")}">{escape.escape(other_words["lead"])}
+<a data-site href="{escape.escape(other)}">{escape.escape(other_words["home"])}</a></p>
+</main>
+<script>
+// A host may serve this page for any missing address (GitHub Pages: /404.html for the whole
+// site); the relative links then point at the site's root, not at the missing address.
+(function () {{
+  var site = {json.dumps(site)};
+  var here = location.href.split(/[?#]/)[0];
+  if (!/^https?:/.test(location.protocol) || here.indexOf(new URL(site).origin) !== 0) return;
+  if (here.replace(/[^/]*$/, "") === site) return;
+  document.querySelectorAll("a[data-site]").forEach(function (a) {{
+    a.href = new URL(a.getAttribute("href"), site).href;
+  }});
+  var form = document.querySelector("form[data-site-form]");
+  form.action = new URL("search.html", site).href;
+}})();
+</script>
+</body>
+</html>
+"""
+
+
+def write_not_found_page(app: Sphinx, exception: Exception | None) -> None:
+    """Write ``404.html`` at the site's root, in its language, with links to every chapter."""
+    if exception or app.builder.format != "html" or app.builder.name == "gettext":
+        return
+    from editions.notebooks import site_url
+
+    env = app.env
+    docs = [app.config.root_doc, *env.toctree_includes.get(app.config.root_doc, [])]
+    chapters = []
+    for doc in docs:
+        if doc in env.titles:
+            chapters.append((app.builder.get_target_uri(doc), env.titles[doc].astext()))
+    language = app.config.language or "en"
+    folder = LANGUAGES.get(language, ("",))[0]
+    root_page = app.builder.get_target_uri(app.config.root_doc)
+    other = f"zh/{root_page}" if not folder else f"../{root_page}"
+    repo = app.config.html_theme_options.get("repository_url") or ""
+    site = (getattr(app.config, "xent_site_url", "") or site_url(repo)).rstrip("/") + "/"
+    site += f"{folder}/" if folder else ""
+    page = not_found_page(language, chapters, other, site)
+    (Path(app.outdir) / "404.html").write_text(page, encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     i18n.publish_msgstr = _publish_msgstr_with_glue
     i18n.get_filetype = _filetype_of_a_message  # used only by publish_msgstr
@@ -375,5 +546,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", offer_prose_only)
     app.connect("doctree-read", forget_message_documents)
     app.connect("build-finished", translate_leftover_interface)
+    app.connect("doctree-resolved", translate_formulas)
+    app.connect("build-finished", write_not_found_page)
     app.setup_extension("editions.zh_typesetting")  # what a Chinese editor expects of the text
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -106,6 +106,7 @@ SETUP_TEXT = {
     "zh_CN": {
         "comment": "# 准备：安装本章需要而当前环境缺少的软件包（Colab、Kaggle 或新的 Jupyter）。\n"
         "# 已全部安装时，本单元格什么也不做。",
+        "language": "# xent 的 check() 用中文给出反馈（设为 en 即改回英文）",
         "torch": "正在从 {cpu} 安装 torch 的 CPU 版本（需要几分钟）。如果这个网站在你所在的地方"
         "很慢或无法访问（例如在中国大陆），请中断本单元格，改从软件包索引的镜像安装 torch："
         "%pip install torch -i {mirror}",
@@ -177,15 +178,29 @@ def setup_cell_source(
     (True, True)
     >>> compile(source, "setup", "exec") and None
     """
+    source = _setup_source(version, needs, language)
+    if language != "en":  # its comments in the notebook's language, as the chapters' code
+        from editions.code_comments import translate_source, translations
+
+        source = translate_source(source, translations(language))
+    return source
+
+
+def _setup_source(version: str, needs: list[str] | tuple[str, ...], language: str) -> str:
+    """The setup cell of :func:`setup_cell_source`, with its code comments in English."""
     text = {
         key: value.format(what="{what}", mirror=MIRROR, cpu=TORCH_CPU_INDEX)
         for key, value in SETUP_TEXT.get(language, SETUP_TEXT["en"]).items()
     }
     needed = {module: OPTIONAL[module] for module in OPTIONAL if module in needs}
+    # A notebook in another language than English makes xent's check() speak it (XENT_LANG).
+    speak = ""
+    if "language" in text:
+        speak = f'os.environ["XENT_LANG"] = "{language}"  {text["language"]}\n'
     return f"""{text["comment"]}
 import importlib.metadata, importlib.util, os, platform, subprocess, sys
 
-XENT_BOOK = "{version}"  # the edition of the book this notebook was built with
+{speak}XENT_BOOK = "{version}"  # the edition of the book this notebook was built with
 NEEDED = {needed!r}  # module: package, imported by this chapter
 PYTORCH_CPU = "{TORCH_CPU_INDEX}"  # PyTorch's own index of CPU-only builds
 FAILED = {_literal(text["failed"])}
@@ -657,6 +672,10 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
     import xent  # the notebook installs exactly this edition of xent-book
 
     nb = downloadable(nb, xent.__version__, language=app.config.language)
+    if app.config.language not in (None, "en"):  # the comments in the reader's language
+        from editions.code_comments import translate_notebook
+
+        translate_notebook(nb, app.config.language)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
 

@@ -1,6 +1,9 @@
 """Live explorers for Jupyter (they need a running kernel; the website shows static figures).
 
-Each function returns an ``ipywidgets`` box: display it as the last line of a cell.
+Each function returns an ``ipywidgets`` box: display it as the last line of a cell. The words
+(labels, readouts) follow :func:`xent.checks.language`, so the Chinese notebooks, whose setup
+cell sets ``XENT_LANG=zh_CN``, show Chinese explorers; the charts' words are Chinese only where
+matplotlib has a Chinese font (else a Chinese label would print as empty boxes), English otherwise.
 """
 
 from __future__ import annotations
@@ -15,7 +18,96 @@ from numpy.typing import ArrayLike
 
 from . import info
 from ._validation import check_distribution
+from .checks import language
 from .plotting import PALETTE
+
+_KL_READOUT = (
+    "H(p) = {h}, H(p, q) = {h_pq}, <b>D(p||q) = {kl_pq}</b>, <b>D(q||p) = {kl_qp}</b> (bits)"
+)
+_SLOWDOWN_READOUT = (
+    "<b>{cost} cost</b>: output {start:.3f} at the start, <b>{end:.4f}</b> after {n} iterations "
+    "(the {other} cost: {other_end:.4f})"
+)
+
+#: The explorers' words in Chinese (English text or template -> Chinese).
+_ZH = {
+    "<b>p = {p:.3f}</b>: surprisal = {bits:.3f} bits = {nats:.3f} nats": (
+        "<b>p = {p:.3f}</b>：自信息 = {bits:.3f} 比特 = {nats:.3f} 奈特"
+    ),
+    "<b>All weights are 0</b>: raise one of them to get a distribution.": (
+        "<b>所有权重都是 0</b>：调高其中一个，才能得到一个分布。"
+    ),
+    "<b>H = {h:.3f} bits</b> (at most log2 {k} = {top:.3f}); p = [{probs}]": (
+        "<b>H = {h:.3f} 比特</b>（至多为 log2 {k} = {top:.3f}）；p = [{probs}]"
+    ),
+    "<b>All weights of p or of q are 0</b>: raise one of them.": (
+        "<b>p 或 q 的权重全是 0</b>：请调高其中一个。"
+    ),
+    _KL_READOUT: (
+        "H(p) = {h}，H(p, q) = {h_pq}，<b>D(p||q) = {kl_pq}</b>，<b>D(q||p) = {kl_qp}</b>（比特）"
+    ),
+    _SLOWDOWN_READOUT: (
+        "<b>{cost}代价</b>：起始输出 {start:.3f}，{n} 次迭代后为 <b>{end:.4f}</b>"
+        "（{other}代价下为 {other_end:.4f}）"
+    ),
+    "quadratic": "二次",
+    "cross-entropy": "交叉熵",
+    "iterations": "迭代次数",
+    "cost": "代价",
+    # The charts' words (shown in Chinese only with a Chinese font).
+    "probability p": "概率 p",
+    "surprisal (bits)": "自信息（比特）",
+    "outcome": "结果",
+    "probability": "概率",
+    "H(p) = {h:.3f} bits": "H(p) = {h:.3f} 比特",
+    "p (truth)": "p（真实分布）",
+    "q (model)": "q（模型）",
+    "iteration": "迭代次数",
+    "output a": "输出 a",
+    "cost C": "代价 C",
+}
+
+#: Fonts with Chinese characters that matplotlib may find (Linux, macOS, Windows).
+_CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "PingFang SC",
+    "Heiti SC",
+    "Microsoft YaHei",
+    "SimHei",
+)
+
+
+def _say(english: str, **fields: object) -> str:
+    """``english`` (a template) in the explorers' language, filled with ``fields``."""
+    template = _ZH.get(english, english) if language() == "zh_CN" else english
+    return template.format(**fields)
+
+
+def _chart_font() -> str | None:
+    """A Chinese font matplotlib has, when the explorers speak Chinese; else None."""
+    if language() != "zh_CN":
+        return None
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in _CJK_FONTS if name in names), None)
+
+
+def _chart(english: str, **fields: object) -> str:
+    """A chart's word: Chinese when a Chinese font is there to draw it, else English."""
+    return _say(english, **fields) if _chart_font() else english.format(**fields)
+
+
+def _subplots(*args: int, **kwargs: object):
+    """plt.subplots with the Chinese font first where the chart's words are Chinese."""
+    font = _chart_font()
+    if font is None:
+        return plt.subplots(*args, **kwargs)
+    with plt.rc_context({"font.sans-serif": [font, *plt.rcParams["font.sans-serif"]]}):
+        return plt.subplots(*args, **kwargs)
+
 
 __all__ = ["entropy_explorer", "kl_explorer", "slowdown_explorer", "surprisal_explorer"]
 
@@ -24,7 +116,12 @@ def _surprisal_readout(p: float) -> str:
     """Text shown under the surprisal slider."""
     bits = info.surprisal(p, base=2)
     nats = info.surprisal(p, base=np.e)
-    return f"<b>p = {p:.3f}</b>: surprisal = {bits:.3f} bits = {nats:.3f} nats"
+    return _say(
+        "<b>p = {p:.3f}</b>: surprisal = {bits:.3f} bits = {nats:.3f} nats",
+        p=p,
+        bits=bits,
+        nats=nats,
+    )
 
 
 def _plot_layout() -> widgets.Layout:
@@ -79,10 +176,10 @@ def surprisal_explorer(p: float = 0.25) -> widgets.VBox:
 
     def redraw(value: float) -> None:
         readout.value = _surprisal_readout(value)
-        fig, ax = plt.subplots(figsize=(5.5, 3.0))
+        fig, ax = _subplots(figsize=(5.5, 3.0))
         ax.plot(grid, info.surprisal(grid), color=PALETTE["blue"])
         ax.plot([value], [info.surprisal(value)], "o", color=PALETTE["vermillion"])
-        ax.set(xlabel="probability p", ylabel="surprisal (bits)", ylim=(0, 10.5))
+        ax.set(xlabel=_chart("probability p"), ylabel=_chart("surprisal (bits)"), ylim=(0, 10.5))
         plot.value = _png(fig)
 
     slider.observe(lambda change: redraw(change["new"]), names="value")
@@ -161,18 +258,23 @@ def entropy_explorer(p: ArrayLike = (0.1, 0.1, 0.1, 0.7)) -> widgets.VBox:
     def redraw(_change: object = None) -> None:
         probs = _normalised(sliders)
         if probs is None:
-            readout.value = "<b>All weights are 0</b>: raise one of them to get a distribution."
+            readout.value = _say(
+                "<b>All weights are 0</b>: raise one of them to get a distribution."
+            )
             return
         h = info.entropy(probs)
-        readout.value = (
-            f"<b>H = {h:.3f} bits</b> (at most log2 {k} = {np.log2(k):.3f}); "
-            "p = [" + ", ".join(f"{v:.3f}" for v in probs) + "]"
+        readout.value = _say(
+            "<b>H = {h:.3f} bits</b> (at most log2 {k} = {top:.3f}); p = [{probs}]",
+            h=h,
+            k=k,
+            top=np.log2(k),
+            probs=", ".join(f"{v:.3f}" for v in probs),
         )
-        fig, ax = plt.subplots(figsize=(5.5, 3.0))
+        fig, ax = _subplots(figsize=(5.5, 3.0))
         ax.bar(range(k), probs, color=PALETTE["blue"])
         ax.axhline(1 / k, color=PALETTE["black"], linestyle=":", linewidth=1)
-        ax.set(xlabel="outcome", ylabel="probability", ylim=(0, 1), xticks=range(k))
-        ax.set_title(f"H(p) = {h:.3f} bits")
+        ax.set(xlabel=_chart("outcome"), ylabel=_chart("probability"), ylim=(0, 1), xticks=range(k))
+        ax.set_title(_chart("H(p) = {h:.3f} bits", h=h))
         plot.value = _png(fig)
 
     for s in sliders:
@@ -223,19 +325,22 @@ def kl_explorer(
     def redraw(_change: object = None) -> None:
         pp, qq = _normalised(p_sliders), _normalised(q_sliders)
         if pp is None or qq is None:
-            readout.value = "<b>All weights of p or of q are 0</b>: raise one of them."
+            readout.value = _say("<b>All weights of p or of q are 0</b>: raise one of them.")
             return
         h, h_pq = info.entropy(pp), info.cross_entropy(pp, qq)
         kl_pq, kl_qp = info.kl_divergence(pp, qq), info.kl_divergence(qq, pp)
-        readout.value = (
-            f"H(p) = {_bits(h)}, H(p, q) = {_bits(h_pq)}, "
-            f"<b>D(p||q) = {_bits(kl_pq)}</b>, <b>D(q||p) = {_bits(kl_qp)}</b> (bits)"
+        readout.value = _say(
+            _KL_READOUT,
+            h=_bits(h),
+            h_pq=_bits(h_pq),
+            kl_pq=_bits(kl_pq),
+            kl_qp=_bits(kl_qp),
         )
-        fig, ax = plt.subplots(figsize=(5.5, 3.0))
+        fig, ax = _subplots(figsize=(5.5, 3.0))
         x = np.arange(k)
-        ax.bar(x - 0.2, pp, width=0.4, color=PALETTE["blue"], label="p (truth)")
-        ax.bar(x + 0.2, qq, width=0.4, color=PALETTE["orange"], label="q (model)")
-        ax.set(xlabel="outcome", ylabel="probability", ylim=(0, 1), xticks=x)
+        ax.bar(x - 0.2, pp, width=0.4, color=PALETTE["blue"], label=_chart("p (truth)"))
+        ax.bar(x + 0.2, qq, width=0.4, color=PALETTE["orange"], label=_chart("q (model)"))
+        ax.set(xlabel=_chart("outcome"), ylabel=_chart("probability"), ylim=(0, 1), xticks=x)
         ax.legend()
         plot.value = _png(fig)
 
@@ -249,10 +354,14 @@ def kl_explorer(
 def _slowdown_readout(run_a: np.ndarray, other_a: np.ndarray, cost: str) -> str:
     """Text shown under the slowdown explorer's controls."""
     other = "cross-entropy" if cost == "quadratic" else "quadratic"
-    n = len(run_a) - 1
-    return (
-        f"<b>{cost.replace('_', '-')} cost</b>: output {run_a[0]:.3f} at the start, "
-        f"<b>{run_a[-1]:.4f}</b> after {n} iterations (the {other} cost: {other_a[-1]:.4f})"
+    return _say(
+        _SLOWDOWN_READOUT,
+        cost=_say(cost.replace("_", "-")),
+        start=run_a[0],
+        end=run_a[-1],
+        n=len(run_a) - 1,
+        other=_say(other),
+        other_end=other_a[-1],
     )
 
 
@@ -317,12 +426,12 @@ def slowdown_explorer(
         layout=layout,
     )
     epochs_slider = widgets.IntSlider(
-        value=epochs, min=1, max=1000, description="iterations", layout=layout
+        value=epochs, min=1, max=1000, description=_say("iterations"), layout=layout
     )
     cost_buttons = widgets.ToggleButtons(
-        options=[("quadratic", "quadratic"), ("cross-entropy", "cross_entropy")],
+        options=[(_say("quadratic"), "quadratic"), (_say("cross-entropy"), "cross_entropy")],
         value=cost,
-        description="cost",
+        description=_say("cost"),
     )
     readout = widgets.HTML()
     plot = widgets.Image(format="png", layout=_plot_layout())
@@ -334,14 +443,14 @@ def slowdown_explorer(
         kwargs = {"eta": eta_slider.value, "epochs": epochs_slider.value}
         runs = {c: neuron.train(*args, c, **kwargs) for c in (chosen, other)}
         readout.value = _slowdown_readout(runs[chosen].a, runs[other].a, chosen)
-        fig, (ax_a, ax_c) = plt.subplots(1, 2, figsize=(6.4, 3.0))
+        fig, (ax_a, ax_c) = _subplots(1, 2, figsize=(6.4, 3.0))
         for c, style in ((chosen, "-"), (other, "--")):
             colour = PALETTE["blue"] if c == "quadratic" else PALETTE["vermillion"]
-            label = c.replace("_", "-")
+            label = _chart(c.replace("_", "-"))
             ax_a.plot(runs[c].a, style, color=colour, label=label)
             ax_c.plot(runs[c].cost, style, color=colour, label=label)
-        ax_a.set(xlabel="iteration", ylabel="output a", ylim=(0, 1))
-        ax_c.set(xlabel="iteration", ylabel="cost C", ylim=(0, None))
+        ax_a.set(xlabel=_chart("iteration"), ylabel=_chart("output a"), ylim=(0, 1))
+        ax_c.set(xlabel=_chart("iteration"), ylabel=_chart("cost C"), ylim=(0, None))
         ax_a.legend()
         plot.value = _png(fig)
 

@@ -18,16 +18,27 @@ right answer rounded to a few significant digits, which says "Correct" for a rig
 without holding it, and the hints of the known mistakes, found by the same hash. Without the key
 it cannot say "too large" or "too small" (that would give the answer away by bisection), so an
 answer that is neither right nor a known mistake gets the exercise's general hint.
+
+Languages: the messages are written in English, and :func:`check` says them in the language set
+by :func:`set_language` or, failing that, the environment variable ``XENT_LANG`` (the Chinese
+notebooks' setup cell sets ``XENT_LANG=zh_CN``); English is the default. A message is made of
+sentences the checkers write (a hint, "`p` is too large.", ...) joined by spaces; :func:`translate`
+says each sentence in the chosen language from the catalogue ``data/checks_<language>.json``
+(English sentence, or template with ``{field}`` slots, to its translation), so a message from
+the fingerprints, composed in English when they were written, is translated the same way.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
 import math
 import numbers
+import os
 import pkgutil
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +55,11 @@ __all__ = [
     "expect_true",
     "grade_answers",
     "keys_available",
+    "language",
     "matches",
     "register",
+    "set_language",
+    "translate",
 ]
 
 
@@ -55,6 +69,138 @@ class CheckFailed(AssertionError):
     def _render_traceback_(self) -> list[str]:
         """What IPython and Jupyter show: the hint alone, without a traceback into xent."""
         return [f"CheckFailed: {self}"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Languages: the checkers write English; check() says it in the reader's language.
+
+#: The languages :func:`check` speaks besides English (each has ``data/checks_<language>.json``).
+LANGUAGES = ("en", "zh_CN")
+_LANGUAGE: str | None = None
+_CATALOGUES: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+
+
+def set_language(code: str | None) -> None:
+    """Make :func:`check` speak ``code`` (``"en"`` or ``"zh_CN"``); ``None`` goes back to the
+    environment variable ``XENT_LANG`` (English when it is not set).
+
+    Examples
+    --------
+    >>> set_language("zh_CN")
+    >>> check("ex-info-units", p=math.exp(-3), bits=3 / math.log(2))
+    正确（ex-info-units）。
+    >>> set_language(None)
+    """
+    if code is not None and code not in LANGUAGES:
+        raise ValueError(
+            f"xent speaks {', '.join(map(repr, LANGUAGES))}; got {code!r} (Chinese is 'zh_CN')"
+        )
+    global _LANGUAGE
+    _LANGUAGE = code
+
+
+def language() -> str:
+    """The language of :func:`check`'s messages: :func:`set_language`'s, else ``XENT_LANG``'s.
+
+    A ``XENT_LANG`` that xent does not speak (``zh_TW``, ``de``) falls back to English, or to
+    Chinese for any ``zh``.
+
+    Examples
+    --------
+    >>> language()
+    'en'
+    """
+    if _LANGUAGE is not None:
+        return _LANGUAGE
+    wanted = os.environ.get("XENT_LANG", "").replace("-", "_")
+    if wanted in LANGUAGES:
+        return wanted
+    return "zh_CN" if wanted.lower().startswith("zh") else "en"
+
+
+@functools.lru_cache
+def _entries(code: str) -> dict[str, str]:
+    """The catalogue of ``code`` as stored: English sentence or template -> translation."""
+    from importlib.resources import files
+
+    path = files("xent").joinpath(f"data/checks_{code}.json")
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _catalogue(code: str) -> list[tuple[re.Pattern[str], str]]:
+    """The catalogue of ``code``: (pattern of an English sentence, its translation), the most
+    literal text first (so "`{name}` is off." wins over "`{name}` is {direction}."). A
+    ``{field}`` matches text without backquotes; a field that ends the sentence takes the rest
+    of the message."""
+    if code not in _CATALOGUES:
+        compiled = []
+        entries = _entries(code).items()
+        for english, translated in sorted(
+            entries, key=lambda e: -len(re.sub(r"\{\w+\}", "", e[0]))
+        ):
+            pattern = re.escape(english)
+            if re.search(r"\\\{\w+\\\}$", pattern):
+                pattern = re.sub(r"\\\{(\w+)\\\}$", r"(?P<\1>.+)$", pattern)
+            pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^`]+?)", pattern)
+            compiled.append((re.compile(pattern + r"(?= |$)"), translated))
+        _CATALOGUES[code] = compiled
+    return _CATALOGUES[code]
+
+
+def translate(message: str, code: str | None = None) -> str:
+    """``message`` (English sentences joined by spaces) in language ``code`` (default:
+    :func:`language`), sentence by sentence; a sentence the catalogue lacks stays English.
+
+    A template's ``{field}`` is filled with the English text at its place, itself translated when
+    the catalogue has it (``{direction}``: "too large").
+
+    Examples
+    --------
+    >>> translate("`bits` is too small. Measure in bits (base 2), the default of "
+    ...           "`info.entropy`.", "zh_CN")
+    '`bits` 偏小。请以比特（以 2 为底）为单位，这是 `info.entropy` 的默认设置。'
+    >>> translate("`bits` is too small.", "en")
+    '`bits` is too small.'
+    """
+    code = code or language()
+    if code == "en":
+        return message
+    text, _ = _translate_parts(message, code)
+    return text
+
+
+def _translate_parts(message: str, code: str) -> tuple[str, str]:
+    """``message`` translated and the English left over (empty when every sentence was known)."""
+    catalogue = _catalogue(code)
+    out: list[str] = []
+    rest = message.strip()
+    while rest:
+        for pattern, translated in catalogue:
+            found = pattern.match(rest)
+            if found:
+                fields = {k: translate_field(v, code) for k, v in found.groupdict().items()}
+                out.append(translated.format(**fields))
+                rest = rest[found.end() :].lstrip(" ")
+                break
+        else:
+            return "".join(out) + (" " if out else "") + rest, rest
+    return "".join(out), ""
+
+
+def translate_field(value: str, code: str) -> str:
+    """A template's field in language ``code``: a known phrase ("too large") translated, else
+    the value as it is (a name, a number, a shape)."""
+    for pattern, translated in _catalogue(code):
+        if "(?P<" not in pattern.pattern and pattern.fullmatch(value):
+            return translated
+    return value
+
+
+def _say(english: str, **fields: Any) -> str:
+    """One of check()'s own sentences, ``english.format(**fields)``, in the reader's language."""
+    code = language()
+    template = english if code == "en" else _entries(code).get(english, english)
+    return template.format(**fields)
 
 
 @dataclass(frozen=True)
@@ -191,7 +337,12 @@ def check(label: str, /, **answers: Any) -> None:
     if answers and all(value is Ellipsis for value in answers.values()):
         # The notebook edition's placeholder: stay quiet (Run All must not stop or say anything
         # about the answer) and say what to do.
-        print(f"{label}: not answered yet: replace the ... in the cell above by your answer.")
+        print(
+            _say(
+                "{label}: not answered yet: replace the ... in the cell above by your answer.",
+                label=label,
+            )
+        )
         return
     if label not in known:
         raise ValueError(
@@ -202,23 +353,31 @@ def check(label: str, /, **answers: Any) -> None:
     missing = [name for name in exercise.names if name not in answers]
     if missing:
         raise CheckFailed(
-            f"{label}: pass your answer{'s' if len(missing) > 1 else ''} as "
-            + ", ".join(f"{n}={n}" for n in missing)
-            + f", e.g. check({label!r}, "
-            + ", ".join(f"{n}={n}" for n in exercise.names)
-            + ")"
+            _say(
+                "{label}: pass your answers as {missing}, e.g. {call}"
+                if len(missing) > 1
+                else "{label}: pass your answer as {missing}, e.g. {call}",
+                label=label,
+                missing=", ".join(f"{n}={n}" for n in missing),
+                call=f"check({label!r}, " + ", ".join(f"{n}={n}" for n in exercise.names) + ")",
+            )
         )
     extra = [name for name in answers if name not in exercise.names]
     if extra:
         raise CheckFailed(
-            f"{label}: this exercise asks for {', '.join(exercise.names)}; "
-            f"it does not use {', '.join(extra)}"
+            _say(
+                "{label}: this exercise asks for {names}; it does not use {extra}",
+                label=label,
+                names=", ".join(exercise.names),
+                extra=", ".join(extra),
+            )
         )
     try:
         exercise.checker(**answers)
     except CheckFailed as err:
-        raise CheckFailed(f"{label}: {err}") from None
-    print(f"Correct ({label}).")
+        message = translate(str(err))
+        raise CheckFailed(_say("{label}: {message}", label=label, message=message)) from None
+    print(_say("Correct ({label}).", label=label))
 
 
 def grade_answers(label: str, answers: Mapping[str, Any], module: str = "") -> None:
@@ -252,7 +411,9 @@ def grade_answers(label: str, answers: Mapping[str, Any], module: str = "") -> N
     try:
         exercise.checker(**values)
     except CheckFailed as err:
-        raise CheckFailed(f"{label}: {err}") from None
+        raise CheckFailed(
+            _say("{label}: {message}", label=label, message=translate(str(err)))
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------
