@@ -75,6 +75,11 @@ def optimal_scores(x: np.ndarray, y: np.ndarray, rho: float) -> np.ndarray:
     return -0.5 * x.shape[1] * math.log(v) - sq / (2 * v) + 0.5 * (y**2).sum(1)[None, :]
 
 
+def optimal_critic(rho: float):
+    """The optimal critic for correlation ``rho``, as a function of two batches."""
+    return lambda a, b: optimal_scores(a, b, rho)
+
+
 def estimate(scores_of, x: np.ndarray, y: np.ndarray, n: int, temperature: float = 1.0) -> float:
     """``log N`` minus the mean InfoNCE loss over the batches of ``n`` consecutive pairs."""
     losses = [
@@ -138,7 +143,7 @@ def run() -> dict:
             for seed in SEEDS:
                 rng = np.random.default_rng([seed, int(mi * 10), n])
                 x, y = sample(rng, N_EVAL, rho)
-                per_seed.append(estimate(lambda a, b: optimal_scores(a, b, rho), x, y, n))
+                per_seed.append(estimate(optimal_critic(rho), x, y, n))
             optimal[f"{mi:g}/{n}"] = per_seed
 
     def splits(seed: int, mi: float):
@@ -159,7 +164,7 @@ def run() -> dict:
         for seed in LEARN_SEEDS:
             rho, train, _, test, overlap = splits(seed, mi)
             overlap_total += overlap
-            row = {"optimal": estimate(lambda a, b: optimal_scores(a, b, rho), *test, N_LEARN)}
+            row = {"optimal": estimate(optimal_critic(rho), *test, N_LEARN)}
             for kind in ("bilinear", "quadratic"):
                 row[kind] = estimate(train_critic(kind, *train, seed), *test, N_LEARN)
             rows.append(row)
@@ -182,7 +187,7 @@ def run() -> dict:
                 "by_tau": by_tau,
                 "chosen_tau": float(chosen),
                 "chosen_test": by_tau[chosen]["test"],
-                "optimal_test": estimate(lambda a, b: optimal_scores(a, b, rho), *test, N_LEARN),
+                "optimal_test": estimate(optimal_critic(rho), *test, N_LEARN),
             }
         )
 

@@ -162,7 +162,9 @@ def test_the_normalised_gradient_ignores_the_embeddings_length() -> None:
     g_q, g_k = xf.info_nce_grad(q, k, temperature=0.2)
     np.testing.assert_allclose((g_q * q).sum(axis=1), 0, atol=1e-12)
     np.testing.assert_allclose((g_k * k).sum(axis=1), 0, atol=1e-12)
-    np.testing.assert_allclose(xf.info_nce(3 * q, k, temperature=0.2), xf.info_nce(q, k, temperature=0.2))
+    np.testing.assert_allclose(
+        xf.info_nce(3 * q, k, temperature=0.2), xf.info_nce(q, k, temperature=0.2)
+    )
 
 
 @pytest.mark.parametrize(
