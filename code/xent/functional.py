@@ -14,7 +14,9 @@ batch, or class weights summing to 0 over the counted targets) is 0/0 and return
 ``cross_entropy_grad`` is the gradient of ``cross_entropy`` with respect to the logits,
 ``softmax(input) - onehot(target)`` with class weights, label smoothing and the reduction's
 normalisation folded in. ``focal_loss`` (Lin et al., 2017; torch has no multi-class version)
-and ``focal_loss_grad`` follow the same conventions.
+and ``focal_loss_grad`` follow the same conventions. ``info_nce`` (van den Oord et al., 2018), the
+contrastive loss of chapter 11, is ``cross_entropy`` over a batch whose "classes" are the
+candidates of each query; ``info_nce_grad`` is its gradient.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ __all__ = [
     "cross_entropy_grad",
     "focal_loss",
     "focal_loss_grad",
+    "info_nce",
+    "info_nce_grad",
     "kl_div",
     "linear_cross_entropy",
     "linear_cross_entropy_grad",
@@ -1462,3 +1466,254 @@ def linear_cross_entropy_grad(
         label_smoothing=label_smoothing,
         chunk_size=chunk_size,
     )[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Contrastive learning: InfoNCE, cross-entropy over a batch of candidates (chapter 11)
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_temperature(temperature: float) -> float:
+    try:
+        value = float(temperature)
+    except (TypeError, ValueError):
+        raise ValueError(f"temperature must be a number > 0; got {temperature!r}") from None
+    if isinstance(temperature, bool) or not np.isfinite(value) or value <= 0:
+        raise ValueError(
+            f"temperature must be a finite number > 0 (the similarities are divided by it); "
+            f"got {temperature!r}"
+        )
+    return value
+
+
+def _unit_rows(x: FloatArray, name: str) -> tuple[FloatArray, FloatArray]:
+    """Rows of ``x`` scaled to length 1, and their lengths; a zero row has no direction."""
+    norms = np.sqrt(np.sum(x * x, axis=1))
+    if not (norms > 0).all():
+        row = int(np.argmin(norms))
+        raise ValueError(
+            f"{name} row {row} is the zero vector, which has no direction, so its cosine "
+            "similarity is undefined; pass normalize=False to use plain dot products"
+        )
+    return x / norms[:, None], norms
+
+
+def _info_nce_args(
+    input: ArrayLike,
+    keys: ArrayLike | None,
+    temperature: float,
+    symmetric: bool,
+    normalize: bool,
+    reduction: str,
+) -> tuple:
+    """Check the arguments of ``info_nce``; return the logits and what the gradient needs."""
+    _check_reduction(reduction)
+    tau = _check_temperature(temperature)
+    if not isinstance(symmetric, bool | np.bool_):
+        raise ValueError(f"symmetric must be True or False; got {symmetric!r}")
+    what = "input (the similarity matrix)" if keys is None else "input (the query embeddings)"
+    x = _finite_array(input, what)
+    if x.ndim != 2 or x.shape[0] == 0:
+        shape = "(N, M), one row of similarities per query" if keys is None else "(N, D)"
+        raise ValueError(f"{what} must have shape {shape}, with N >= 1; got shape {x.shape}")
+    embeddings = None
+    if keys is not None:
+        k = _finite_array(keys, "keys")
+        if k.ndim != 2 or k.shape[1] != x.shape[1]:
+            raise ValueError(
+                f"keys must have shape (M, D) with the queries' D = {x.shape[1]}; got shape "
+                f"{k.shape}"
+            )
+        dtype = np.result_type(x.dtype, k.dtype)
+        x, k = x.astype(dtype, copy=False), k.astype(dtype, copy=False)
+        if normalize:
+            q_hat, q_len = _unit_rows(x, "input")
+            k_hat, k_len = _unit_rows(k, "keys")
+        else:
+            q_hat, q_len, k_hat, k_len = x, None, k, None
+        embeddings = (q_hat, q_len, k_hat, k_len)
+        sim = q_hat @ k_hat.T
+    else:
+        sim = x
+    n, m = sim.shape
+    if m < n:
+        raise ValueError(
+            f"there are {n} queries but only {m} candidates: query i's positive is candidate i, "
+            "so every query needs its own (M >= N; any extra candidates are negatives)"
+        )
+    if symmetric and m != n:
+        raise ValueError(
+            f"symmetric=True needs as many candidates as queries (a square similarity matrix); "
+            f"got {n} queries and {m} candidates"
+        )
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # reported just below
+        z = sim / np.asarray(tau, dtype=sim.dtype)
+    if not np.isfinite(z).all():
+        raise ValueError(
+            "the similarities divided by the temperature overflow to inf; use a larger "
+            "temperature or compute in float64"
+        )
+    return z, tau, embeddings
+
+
+def _info_nce_rows(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Each row's ``-log softmax(z)_ii`` (as a sum of two numbers >= 0) and its softmax."""
+    m, e, _ = _logsumexp_rows(z)
+    n = z.shape[0]
+    rows = np.arange(n)
+    total = e.sum(axis=1)
+    loss = (m - z[rows, rows]) + np.log(total)
+    return loss, e / total[:, None]
+
+
+def info_nce(
+    input: ArrayLike,
+    keys: ArrayLike | None = None,
+    *,
+    temperature: float = 1.0,
+    symmetric: bool = False,
+    normalize: bool = True,
+    reduction: str = "mean",
+) -> FloatArray:
+    """InfoNCE loss: cross-entropy over a batch in which each query's positive is its class.
+
+    Query ``i`` is scored against candidates ``j = 0..M-1`` by similarities ``s_ij``; its
+    positive is candidate ``i`` (the other half of its pair), and the others are negatives.
+    The loss of query ``i`` is ``-log softmax(s_i / temperature)_i``, so the mean over the
+    batch is exactly ``cross_entropy(s / temperature, arange(N))`` (van den Oord et al., 2018).
+    With ``symmetric=True`` (CLIP, Radford et al., 2021) the columns are classified too, and
+    the loss is the mean of ``cross_entropy(s / t, arange(N))`` and
+    ``cross_entropy(s.T / t, arange(N))``. Each row's loss is computed as
+    ``(max_j z_ij - z_ii) + log sum_j exp(z_ij - max_j z_ij)``, two numbers >= 0, so it never
+    overflows and never rounds below 0.
+
+    For N pairs drawn from a joint distribution, ``log(N) - info_nce(...)`` estimates a lower
+    bound on the mutual information of the pair, in nats (Poole et al., 2019); it can never
+    exceed ``log(N)``.
+
+    Parameters
+    ----------
+    input : array_like
+        Either the similarity matrix ``s``, shape ``(N, M)`` with ``M >= N`` (the extra
+        candidates ``N..M-1`` are negatives for every query), or, when ``keys`` is given, the
+        query embeddings, shape ``(N, D)``.
+    keys : array_like, optional
+        The candidates' embeddings, shape ``(M, D)``; then ``s = input @ keys.T``, after
+        scaling every row to length 1 if ``normalize`` (cosine similarity, as in SimCLR and
+        CLIP).
+    temperature : float, default 1.0
+        ``t > 0``: the similarities are divided by it before the softmax.
+    symmetric : bool, default False
+        Also classify each candidate's query (the columns); needs ``M == N``.
+    normalize : bool, default True
+        With ``keys``: use cosine similarities rather than plain dot products.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'none'`` returns one loss per query (with ``symmetric``, the mean of the row's and
+        the column's loss of pair ``i``).
+
+    Returns
+    -------
+    ndarray
+        The loss in nats, in the input's float dtype (0-d for ``'mean'`` and ``'sum'``).
+
+    Raises
+    ------
+    ValueError
+        On a similarity matrix that is not 2-D or has fewer candidates than queries,
+        embeddings whose widths differ, a zero embedding with ``normalize``, NaN or inf, a
+        temperature that is not a finite number > 0, similarities that overflow once divided
+        by it, a non-square matrix with ``symmetric``, or a bad ``reduction``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = np.array([[0.9, 0.1, 0.2], [0.0, 0.8, 0.3], [0.4, 0.2, 0.7]])
+    >>> print(round(float(info_nce(s, temperature=0.5)), 6))
+    0.490686
+    >>> print(round(float(cross_entropy(s / 0.5, [0, 1, 2])), 6))  # the same cross-entropy
+    0.490686
+    >>> print(round(float(info_nce(s, temperature=0.5, symmetric=True)), 6))  # CLIP
+    0.488922
+    >>> print(round(float(np.log(3) - info_nce(s, temperature=0.5)), 6))  # MI bound, nats
+    0.607927
+    """
+    z, _, _ = _info_nce_args(input, keys, temperature, symmetric, normalize, reduction)
+    loss, _ = _info_nce_rows(z)
+    if symmetric:
+        loss = 0.5 * (loss + _info_nce_rows(z.T)[0])
+    return _reduce(loss.astype(z.dtype, copy=False), reduction)
+
+
+def info_nce_grad(
+    input: ArrayLike,
+    keys: ArrayLike | None = None,
+    *,
+    temperature: float = 1.0,
+    symmetric: bool = False,
+    normalize: bool = True,
+    reduction: str = "mean",
+) -> FloatArray | tuple[FloatArray, FloatArray]:
+    """Gradient of ``info_nce``: with respect to the similarities, or to both embeddings.
+
+    With ``z = s / t`` and ``P`` the row-wise softmax of ``z``, the gradient of the summed row
+    losses with respect to ``s`` is ``(P - I) / t``: ``(p_ii - 1) / t`` on the positive, which
+    pulls the pair together, and ``p_ij / t`` on each negative, which pushes it away, in
+    proportion to how probable the model finds that mistake. (Only the first ``N`` columns get
+    the ``-I``.) With ``symmetric`` it is the mean of that and the same for the columns,
+    ``(P_col - I) / t`` with ``P_col`` the column-wise softmax. ``'mean'`` divides by ``N``.
+
+    With ``keys``, the chain rule through ``s = q @ k.T`` gives ``G @ k`` and ``G.T @ q`` for
+    the gradient ``G`` with respect to ``s``; with ``normalize`` each row's gradient is also
+    projected through the scaling to unit length: ``(g - u (u . g)) / |x|`` for the row ``x``
+    and its direction ``u``, so a change in an embedding's length alone changes nothing.
+
+    Parameters
+    ----------
+    input, keys, temperature, symmetric, normalize, reduction
+        As in ``info_nce``. For ``reduction='none'`` the result is the gradient of the *sum* of
+        the per-query losses.
+
+    Returns
+    -------
+    ndarray or (ndarray, ndarray)
+        Without ``keys``, the gradient with respect to the similarity matrix (its shape). With
+        ``keys``, the gradients with respect to the queries and the keys (their shapes). In the
+        input's float dtype.
+
+    Raises
+    ------
+    ValueError
+        As ``info_nce``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = np.zeros((2, 2))  # every candidate equally similar: p = 1/2 everywhere
+    >>> print(info_nce_grad(s))  # (P - I) / (t N)
+    [[-0.25  0.25]
+     [ 0.25 -0.25]]
+    >>> q = np.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> gq, gk = info_nce_grad(q, q, temperature=0.1)
+    >>> print(np.round((gq * q).sum(axis=1), 12))  # orthogonal to each row: length is free
+    [0. 0.]
+    """
+    z, tau, embeddings = _info_nce_args(input, keys, temperature, symmetric, normalize, reduction)
+    n = z.shape[0]
+    rows = np.arange(n)
+    _, p = _info_nce_rows(z)
+    g = p
+    g[rows, rows] -= 1
+    if symmetric:
+        _, p_col = _info_nce_rows(z.T)
+        p_col[rows, rows] -= 1
+        g = 0.5 * (g + p_col.T)
+    scale = 1 / tau / (n if reduction == "mean" else 1)
+    g = (g * scale).astype(z.dtype, copy=False)
+    if embeddings is None:
+        return g
+    q_hat, q_len, k_hat, k_len = embeddings
+    g_q, g_k = g @ k_hat, g.T @ q_hat
+    if q_len is not None:
+        g_q = (g_q - q_hat * np.sum(q_hat * g_q, axis=1, keepdims=True)) / q_len[:, None]
+        g_k = (g_k - k_hat * np.sum(k_hat * g_k, axis=1, keepdims=True)) / k_len[:, None]
+    return g_q, g_k
