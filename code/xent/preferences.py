@@ -4,7 +4,7 @@ A *policy* here is a categorical distribution over ``K`` responses to one prompt
 *reward* is one number per response. Preferences between two responses follow the
 Bradley-Terry model, ``P(a preferred to b) = sigmoid(r_a - r_b)``. The module samples such
 preferences, fits a reward model to them with ``xent.functional.bradley_terry_loss`` and a
-policy with ``xent.functional.dpo_loss`` (both with their gradients, by L-BFGS), and gives the
+policy with ``xent.functional.dpo_loss`` (both with their gradients, by BFGS), and gives the
 closed form both should approach: the KL-regularised optimum
 ``pi*(y) = pi_ref(y) exp(r(y) / beta) / Z``.
 
@@ -188,14 +188,14 @@ def _check_penalty(penalty: float) -> float:
     return value
 
 
-_OPTIONS = {"maxiter": 5000, "gtol": 1e-10, "ftol": 1e-15}
+_OPTIONS = {"maxiter": 5000, "gtol": 1e-9}
 
 
 def fit_reward_model(counts: ArrayLike, penalty: float = 0.0) -> FloatArray:
     """Fit one reward per response to preference counts with the Bradley-Terry loss.
 
     Minimises ``sum over comparisons of -log sigmoid(r_chosen - r_rejected)`` plus
-    ``penalty / 2 * ||r - mean(r)||^2`` by L-BFGS, with ``bradley_terry_loss`` and its
+    ``penalty / 2 * ||r - mean(r)||^2`` by BFGS, with ``bradley_terry_loss`` and its
     gradient. Rewards are identified only up to a constant, so the result is centred (mean 0).
     Without a penalty the fit is finite only when no response (or group of responses) won
     every comparison it took part in; a small penalty always gives a finite answer.
@@ -232,7 +232,7 @@ def fit_reward_model(counts: ArrayLike, penalty: float = 0.0) -> FloatArray:
         grad = np.bincount(a, g_a, k) + np.bincount(b, g_b, k) + lam * centred
         return float(loss) + lam / 2 * float(centred @ centred), grad
 
-    r = minimize(objective, np.zeros(k), jac=True, method="L-BFGS-B", options=_OPTIONS).x
+    r = minimize(objective, np.zeros(k), jac=True, method="BFGS", options=_OPTIONS).x
     return r - r.mean()
 
 
@@ -242,7 +242,7 @@ def fit_dpo_policy(
     """Fit a categorical policy to preference counts with the DPO loss.
 
     The policy is ``softmax(theta)`` with one free logit per response, started at the
-    reference. L-BFGS minimises the summed ``dpo_loss`` of the comparisons plus
+    reference. BFGS minimises the summed ``dpo_loss`` of the comparisons plus
     ``penalty / 2 * ||u - mean(u)||^2`` on the implicit rewards
     ``u = beta * (log pi - log pi_ref)`` (the same penalty ``fit_reward_model`` puts on its
     rewards), with ``dpo_loss_grad`` chained through the log-softmax:
@@ -299,7 +299,7 @@ def fit_dpo_policy(
         grad = g - np.exp(log_pi) * g.sum()
         return float(loss) + lam / 2 * float(centred @ centred), grad
 
-    theta = minimize(objective, log_ref.copy(), jac=True, method="L-BFGS-B", options=_OPTIONS).x
+    theta = minimize(objective, log_ref.copy(), jac=True, method="BFGS", options=_OPTIONS).x
     return xf.softmax(theta)
 
 
