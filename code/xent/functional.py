@@ -1766,9 +1766,9 @@ def dpo_loss_grad(
     --------
     >>> import numpy as np
     >>> ref = np.log([0.5, 0.5])
-    >>> g_chosen, g_rejected = dpo_loss_grad(ref[:1], ref[1:], ref[:1], ref[1:], beta=0.1)
+    >>> g_chosen, g_rejected = dpo_loss_grad(ref[:1], ref[1:], ref[:1], ref[1:], beta=0.5)
     >>> print(g_chosen, g_rejected)  # at pi = pi_ref: -beta / 2 and +beta / 2
-    [-0.05] [0.05]
+    [-0.25] [0.25]
     """
     _check_reduction(reduction)
     z, b = _dpo_margin(

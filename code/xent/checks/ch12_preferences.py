@@ -13,8 +13,8 @@ def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z))
 
 
-# ex-pref-bt: rewards (1.2, 0.4, -0.3); P(0 preferred to 2) and the loss of "2 preferred to 0".
-_R = (1.2, 0.4, -0.3)
+# ex-pref-bt: rewards (1.2, 0.4, -0.5); P(0 preferred to 2) and the loss of "2 preferred to 0".
+_R = (1.2, 0.4, -0.5)
 _P02 = _sigmoid(_R[0] - _R[2])
 _LOSS = -math.log(_sigmoid(_R[2] - _R[0]))
 _SOFTMAX0 = math.exp(_R[0]) / sum(math.exp(r) for r in _R)  # a softmax over all three
@@ -108,24 +108,24 @@ def _pref_optimum(policy):
     )
 
 
-# ex-pref-dpo-start: a batch of 4 pairs at pi = pi_ref, beta = 0.1, reduction 'mean'.
-_START_LOSS = math.log(2)
-_START_GRAD = -0.1 / 2 / 4
+# ex-pref-dpo-start: a batch of 4 pairs at pi = pi_ref, beta = 0.1, reduction 'sum'.
+_START_LOSS = 4 * math.log(2)
+_START_GRAD = -0.1 / 2
 
 
 @register(
     "ex-pref-dpo-start",
     correct={"loss": _START_LOSS, "grad_chosen": _START_GRAD},
     wrong=[
-        {"loss": _START_LOSS, "grad_chosen": -0.1 / 2},
-        {"loss": _START_LOSS, "grad_chosen": -0.5 / 4},
+        {"loss": _START_LOSS, "grad_chosen": _START_GRAD / 4},
+        {"loss": _START_LOSS, "grad_chosen": -0.5},
         {"loss": _START_LOSS, "grad_chosen": -_START_GRAD},
-        {"loss": 4 * _START_LOSS, "grad_chosen": _START_GRAD},
+        {"loss": math.log(2), "grad_chosen": _START_GRAD},
     ],
 )
 def _pref_dpo_start(loss, grad_chosen):
-    if matches(loss, 4 * _START_LOSS):
-        raise CheckFailed("`loss` is the sum over the 4 pairs; the exercise asks for the mean.")
+    if matches(loss, math.log(2)):
+        raise CheckFailed("`loss` is one pair's loss (or the mean); the exercise asks for the sum.")
     expect_close(
         "loss",
         loss,
@@ -137,14 +137,14 @@ def _pref_dpo_start(loss, grad_chosen):
             "`grad_chosen` has the wrong sign: raising the chosen response's log-probability "
             "lowers the loss, so the derivative is negative."
         )
-    if matches(grad_chosen, -0.1 / 2):
-        raise CheckFailed("`grad_chosen` is one pair's derivative; the mean divides it by 4.")
-    if matches(grad_chosen, -0.5 / 4):
+    if matches(grad_chosen, _START_GRAD / 4):
+        raise CheckFailed("`grad_chosen` is divided by 4, as a mean would be; use the sum.")
+    if matches(grad_chosen, -0.5):
         raise CheckFailed("`grad_chosen` forgets beta: the margin is beta times the log-ratios.")
     expect_close(
         "grad_chosen",
         grad_chosen,
         _START_GRAD,
         hint="The derivative of -log sigmoid(z) is -sigmoid(-z); chain it through z = beta * "
-        "(...) and the mean over the pairs.",
+        "(...). With the sum, the other pairs do not touch the first pair's log-probability.",
     )
