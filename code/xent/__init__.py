@@ -14,6 +14,8 @@ lm
     Language models: a corpus that ships with Python, tokenizers, n-grams, perplexity, bits/byte.
 neuron
     One sigmoid neuron trained by gradient descent: the learning-slowdown experiment.
+preferences
+    Pairwise preferences: Bradley-Terry reward models, DPO, the KL-regularised optimum.
 demos
     Kernel-free HTML/JS demos for the static website.
 plotting
@@ -40,6 +42,7 @@ __all__ = [
     "mle",
     "neuron",
     "plotting",
+    "preferences",
     "widgets",
 ]
 __version__ = "0.1.0"

@@ -17,6 +17,10 @@ normalisation folded in. ``focal_loss`` (Lin et al., 2017; torch has no multi-cl
 and ``focal_loss_grad`` follow the same conventions. ``info_nce`` (van den Oord et al., 2018), the
 contrastive loss of chapter 11, is ``cross_entropy`` over a batch whose "classes" are the
 candidates of each query; ``info_nce_grad`` is its gradient.
+
+``bradley_terry_loss`` (the reward-model loss of pairwise preferences) and ``dpo_loss`` (direct
+preference optimisation, Rafailov et al., 2023), with their gradients ``*_grad``, are binary
+cross-entropies of a score difference, computed with a log-sigmoid that never overflows.
 """
 
 from __future__ import annotations
@@ -29,8 +33,12 @@ from ._validation import as_float_array, check_probabilities
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "bradley_terry_loss",
+    "bradley_terry_loss_grad",
     "cross_entropy",
     "cross_entropy_grad",
+    "dpo_loss",
+    "dpo_loss_grad",
     "focal_loss",
     "focal_loss_grad",
     "info_nce",
@@ -1717,3 +1725,314 @@ def info_nce_grad(
         g_q = (g_q - q_hat * np.sum(q_hat * g_q, axis=1, keepdims=True)) / q_len[:, None]
         g_k = (g_k - k_hat * np.sum(k_hat * g_k, axis=1, keepdims=True)) / k_len[:, None]
     return g_q, g_k
+
+
+# ---------------------------------------------------------------------------------------------
+# Preferences (chapter 12): the Bradley-Terry reward-model loss and the DPO loss
+# ---------------------------------------------------------------------------------------------
+
+
+def _pair(
+    first: ArrayLike, second: ArrayLike, names: tuple[str, str]
+) -> tuple[FloatArray, FloatArray]:
+    """Two finite arrays of the same shape, in their common float dtype."""
+    a = as_float_array(first, names[0])
+    b = as_float_array(second, names[1])
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same shape (one entry per preference "
+            f"pair); got {a.shape} and {b.shape}"
+        )
+    for arr, name in ((a, names[0]), (b, names[1])):
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name} must be finite; it contains inf")
+    dtype = np.result_type(a, b)
+    return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+
+
+def _check_beta(beta: float) -> float:
+    try:
+        value = float(beta)
+    except (TypeError, ValueError):
+        raise ValueError(f"beta must be a positive number; got {beta!r}") from None
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(
+            f"beta must be a positive, finite number (the strength of the pull towards the "
+            f"reference policy); got {beta!r}"
+        )
+    return value
+
+
+def _softplus_neg(z: FloatArray) -> FloatArray:
+    """``-log sigmoid(z) = log(1 + exp(-z))``, with no overflow for any z (inf included)."""
+    return np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _sigmoid_neg(z: FloatArray) -> FloatArray:
+    """``sigmoid(-z) = 1 / (1 + exp(z))``, with no overflow for any z (inf included)."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, e / (1 + e), 1 / (1 + e))
+
+
+def _pair_grad(dloss_dz: FloatArray, weight: ArrayLike | None, reduction: str) -> FloatArray:
+    """Weight and normalise the derivative of each pair's loss with respect to its margin."""
+    g = _apply_weight(dloss_dz, weight, "weight")
+    if reduction == "mean" and g.size:
+        g = g / np.asarray(g.size, dtype=g.dtype)
+    return g
+
+
+def bradley_terry_loss(
+    chosen: ArrayLike,
+    rejected: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> FloatArray:
+    """Reward-model loss of Bradley-Terry preferences: ``-log sigmoid(chosen - rejected)``.
+
+    Under the Bradley-Terry model a response with score ``r_a`` is preferred to one with score
+    ``r_b`` with probability ``sigmoid(r_a - r_b)``. For an observed preference the negative
+    log-likelihood is the binary cross-entropy with target 1 on the logit ``chosen -
+    rejected``, the same number as ``binary_cross_entropy_with_logits(chosen - rejected, 1)``,
+    evaluated as ``max(-z, 0) + log1p(exp(-|z|))`` with ``z = chosen - rejected``: nothing
+    overflows, however large the margin. Adding one constant to every score changes nothing.
+
+    Parameters
+    ----------
+    chosen : array_like
+        The reward model's scores of the preferred responses, any shape.
+    rejected : array_like
+        The scores of the responses they were preferred to, the same shape.
+    weight : array_like, optional
+        Non-negative weights (for example how often each pair was observed), broadcastable to
+        the scores' shape.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'mean'`` is the plain mean over the pairs, weights or not.
+
+    Returns
+    -------
+    ndarray
+        The loss in nats, in the scores' float dtype (0-d for ``'mean'`` and ``'sum'``).
+
+    Raises
+    ------
+    ValueError
+        If a score is not finite, the two shapes differ, a weight is negative or does not
+        broadcast, or the reduction is unknown.
+
+    Examples
+    --------
+    >>> print(bradley_terry_loss([2.0, 0.0], [0.0, 0.0], reduction="none"))  # log 2 for a tie
+    [0.12692801 0.69314718]
+    >>> print(bradley_terry_loss([-1e4], [1e4]))  # sigmoid(-2e4) underflows; its log does not
+    20000.0
+    """
+    _check_reduction(reduction)
+    a, b = _pair(chosen, rejected, ("chosen", "rejected"))
+    with np.errstate(over="ignore"):  # a difference beyond the float range is +-inf: fine
+        loss = _softplus_neg(a - b)
+    return _reduce(_apply_weight(loss, weight, "weight"), reduction)
+
+
+def bradley_terry_loss_grad(
+    chosen: ArrayLike,
+    rejected: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> tuple[FloatArray, FloatArray]:
+    """Gradients of ``bradley_terry_loss`` with respect to the chosen and rejected scores.
+
+    With ``z = chosen - rejected`` the loss of one pair is ``-log sigmoid(z)``, whose
+    derivative is ``-sigmoid(-z) = -(1 - P(chosen preferred))``: the chosen score is pushed up
+    and the rejected one down, both by the probability the model still gives to the *other*
+    outcome, so a pair the model already ranks confidently contributes almost nothing.
+
+    Parameters
+    ----------
+    chosen, rejected, weight, reduction
+        As in ``bradley_terry_loss``. For ``reduction='none'`` the gradients are those of the
+        *sum* of the per-pair losses.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``grad_chosen`` and ``grad_rejected = -grad_chosen``, each of the scores' shape.
+
+    Raises
+    ------
+    ValueError
+        As ``bradley_terry_loss``.
+
+    Examples
+    --------
+    >>> g_chosen, g_rejected = bradley_terry_loss_grad([0.0, 3.0], [0.0, 0.0])
+    >>> print(g_chosen.round(4), g_rejected.round(4))  # mean over 2 pairs: -sigmoid(-z) / 2
+    [-0.25   -0.0237] [0.25   0.0237]
+    """
+    _check_reduction(reduction)
+    a, b = _pair(chosen, rejected, ("chosen", "rejected"))
+    with np.errstate(over="ignore"):
+        g = _pair_grad(-_sigmoid_neg(a - b), weight, reduction)
+    g = np.broadcast_to(g, a.shape).astype(a.dtype, copy=True)
+    return g, -g
+
+
+def _dpo_margin(
+    policy_chosen_logps: ArrayLike,
+    policy_rejected_logps: ArrayLike,
+    reference_chosen_logps: ArrayLike,
+    reference_rejected_logps: ArrayLike,
+    beta: float,
+) -> tuple[FloatArray, float]:
+    """``beta * ((pc - rc) - (pr - rr))`` after checking the four log-probabilities."""
+    b = _check_beta(beta)
+    pc, pr = _pair(
+        policy_chosen_logps, policy_rejected_logps, ("policy_chosen_logps", "policy_rejected_logps")
+    )
+    rc, rr = _pair(
+        reference_chosen_logps,
+        reference_rejected_logps,
+        ("reference_chosen_logps", "reference_rejected_logps"),
+    )
+    if pc.shape != rc.shape:
+        raise ValueError(
+            "the policy's and the reference's log-probabilities must have the same shape (one "
+            f"entry per preference pair); got {pc.shape} and {rc.shape}"
+        )
+    dtype = np.result_type(pc, rc)
+    for arr, name in (
+        (pc, "policy_chosen_logps"),
+        (pr, "policy_rejected_logps"),
+        (rc, "reference_chosen_logps"),
+        (rr, "reference_rejected_logps"),
+    ):
+        if (arr > _log_prob_tolerance(arr)).any():
+            raise ValueError(
+                f"{name} has an entry above 0 ({arr.max():g}), but a log-probability is at most "
+                "0: pass log-probabilities of whole responses (for a sequence, the sum of its "
+                "tokens' log_softmax), not logits or probabilities"
+            )
+    with np.errstate(over="ignore"):
+        z = b * ((pc.astype(dtype) - rc) - (pr.astype(dtype) - rr))
+    return z, b
+
+
+def dpo_loss(
+    policy_chosen_logps: ArrayLike,
+    policy_rejected_logps: ArrayLike,
+    reference_chosen_logps: ArrayLike,
+    reference_rejected_logps: ArrayLike,
+    beta: float = 0.1,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> FloatArray:
+    """Direct preference optimisation loss (Rafailov et al., 2023): Bradley-Terry on log-ratios.
+
+    The policy's *implicit reward* of a response is ``beta * (log pi(y) - log pi_ref(y))``; the
+    DPO loss of a preference pair is the Bradley-Terry loss of the two implicit rewards,
+
+        ``-log sigmoid(beta * ((pc - rc) - (pr - rr)))``,
+
+    with ``pc``, ``pr`` the policy's log-probabilities of the chosen and rejected responses and
+    ``rc``, ``rr`` the frozen reference policy's. It is evaluated as ``bradley_terry_loss`` is,
+    with no overflow for any margin. At ``pi = pi_ref`` every pair costs ``log 2``.
+
+    Parameters
+    ----------
+    policy_chosen_logps, policy_rejected_logps : array_like
+        Log-probabilities (at most 0) of the chosen and the rejected responses under the policy
+        being trained, one entry per pair.
+    reference_chosen_logps, reference_rejected_logps : array_like
+        The same under the reference policy, the same shape.
+    beta : float, default 0.1
+        Positive; the strength of the KL penalty that keeps the policy near the reference.
+    weight : array_like, optional
+        Non-negative weights of the pairs, broadcastable to their shape.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Returns
+    -------
+    ndarray
+        The loss in nats, in the inputs' float dtype (0-d for ``'mean'`` and ``'sum'``).
+
+    Raises
+    ------
+    ValueError
+        If a log-probability is above 0 (logits or probabilities passed by mistake) or not
+        finite, the shapes differ, ``beta`` is not a positive number, a weight is negative, or
+        the reduction is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ref = np.log([0.5, 0.5])
+    >>> print(dpo_loss(ref[:1], ref[1:], ref[:1], ref[1:]))  # policy = reference: log 2
+    0.6931471805599453
+    >>> print(dpo_loss(np.log([0.8]), np.log([0.2]), ref[:1], ref[1:], beta=1.0).round(4))
+    0.2231
+    """
+    _check_reduction(reduction)
+    z, _ = _dpo_margin(
+        policy_chosen_logps,
+        policy_rejected_logps,
+        reference_chosen_logps,
+        reference_rejected_logps,
+        beta,
+    )
+    return _reduce(_apply_weight(_softplus_neg(z), weight, "weight"), reduction)
+
+
+def dpo_loss_grad(
+    policy_chosen_logps: ArrayLike,
+    policy_rejected_logps: ArrayLike,
+    reference_chosen_logps: ArrayLike,
+    reference_rejected_logps: ArrayLike,
+    beta: float = 0.1,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> tuple[FloatArray, FloatArray]:
+    """Gradients of ``dpo_loss`` with respect to the policy's two log-probabilities.
+
+    With ``z`` the margin of ``dpo_loss``, the derivative with respect to the policy's
+    log-probability of the chosen response is ``-beta * sigmoid(-z)`` and with respect to the
+    rejected one ``+beta * sigmoid(-z)``: the chosen response's probability is raised, the
+    rejected one's lowered, in proportion to how wrongly the implicit rewards still rank the
+    pair. The reference is frozen and gets no gradient. Chain these through the policy's
+    ``log_softmax`` to reach its parameters.
+
+    Parameters
+    ----------
+    policy_chosen_logps, policy_rejected_logps, reference_chosen_logps,
+    reference_rejected_logps, beta, weight, reduction
+        As in ``dpo_loss``. For ``reduction='none'`` the gradients are those of the *sum* of
+        the per-pair losses.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``grad_policy_chosen`` and ``grad_policy_rejected = -grad_policy_chosen``.
+
+    Raises
+    ------
+    ValueError
+        As ``dpo_loss``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ref = np.log([0.5, 0.5])
+    >>> g_chosen, g_rejected = dpo_loss_grad(ref[:1], ref[1:], ref[:1], ref[1:], beta=0.5)
+    >>> print(g_chosen, g_rejected)  # at pi = pi_ref: -beta / 2 and +beta / 2
+    [-0.25] [0.25]
+    """
+    _check_reduction(reduction)
+    z, b = _dpo_margin(
+        policy_chosen_logps,
+        policy_rejected_logps,
+        reference_chosen_logps,
+        reference_rejected_logps,
+        beta,
+    )
+    g = _pair_grad(-b * _sigmoid_neg(z), weight, reduction)
+    g = np.broadcast_to(g, z.shape).astype(z.dtype, copy=True)
+    return g, -g
