@@ -140,8 +140,9 @@ def train(train_seqs, seed: int, lr: float, steps: int = STEPS) -> dict:
 def gradient_accumulation() -> dict:
     train0, dev0, _ = lm.load_corpus(0)
     dev_ce = {
-        str(lr): cross_entropy_of(train(paragraphs(train0), 0, lr)["tables"]["full"],
-                                  paragraphs(dev0))
+        str(lr): cross_entropy_of(
+            train(paragraphs(train0), 0, lr)["tables"]["full"], paragraphs(dev0)
+        )
         for lr in LEARNING_RATES
     }
     lr = float(min(LEARNING_RATES, key=lambda r: dev_ce[str(r)]))

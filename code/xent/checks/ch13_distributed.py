@@ -13,7 +13,9 @@ TARGET_ROW = 8
 _LOSS_ROW = float(xf.cross_entropy(Z_ROW[None, :], [TARGET_ROW]))
 _BLOCKS = np.split(Z_ROW, 3)
 # Typical mistakes.
-_LOCAL_MAX_ONLY = float(np.log(np.exp(_BLOCKS[2] - _BLOCKS[2].max()).sum()) + _BLOCKS[2].max() - 7.5)
+_LOCAL_MAX_ONLY = float(
+    np.log(np.exp(_BLOCKS[2] - _BLOCKS[2].max()).sum()) + _BLOCKS[2].max() - 7.5
+)
 _NO_LOG = float(np.exp(Z_ROW - 9.0).sum() - (7.5 - 9.0))  # s instead of log s
 _SUM_OF_BLOCK_LOSSES = float(
     sum(np.log(np.exp(b - b.max()).sum()) + b.max() for b in _BLOCKS) - 7.5
@@ -96,11 +98,11 @@ def _dist_memory(gib_one, gib_each):
 
 
 # ex-dist-mean: per-token losses of a short and a long sequence on two processes.
-LOSSES_P0 = np.array([0.5, 2.5])
+LOSSES_P0 = np.array([0.5, 2.5, 1.5])
 LOSSES_P1 = np.array([1.0, 1.2, 0.8, 1.1, 0.9, 1.0, 1.3, 0.7])
 _MOM = float((LOSSES_P0.mean() + LOSSES_P1.mean()) / 2)
 _TOKEN = float(np.concatenate([LOSSES_P0, LOSSES_P1]).mean())
-_RATIO = 10 / (2 * 2)
+_RATIO = 11 / (2 * 3)
 
 
 @register(
@@ -109,7 +111,7 @@ _RATIO = 10 / (2 * 2)
     wrong=[
         {"mean_of_means": _TOKEN, "token_mean": _MOM, "weight_ratio": _RATIO},
         {"mean_of_means": _MOM, "token_mean": _TOKEN, "weight_ratio": 1 / _RATIO},
-        {"mean_of_means": _MOM, "token_mean": _TOKEN, "weight_ratio": 10 / 8 / 2},
+        {"mean_of_means": _MOM, "token_mean": _TOKEN, "weight_ratio": 11 / (2 * 8)},
         {"mean_of_means": _MOM * 2, "token_mean": _TOKEN, "weight_ratio": _RATIO},
     ],
 )
@@ -125,12 +127,14 @@ def _dist_mean(mean_of_means, token_mean, weight_ratio):
         hint="Average each process's losses, then average the two averages.",
     )
     expect_close(
-        "token_mean", token_mean, _TOKEN, hint="Average all ten losses together, as one batch."
+        "token_mean", token_mean, _TOKEN, hint="Average all eleven losses together, as one batch."
     )
     if matches(weight_ratio, 1 / _RATIO):
         raise CheckFailed("`weight_ratio` is upside down: process 0's tokens count *more*.")
-    if matches(weight_ratio, 10 / 8 / 2):
-        raise CheckFailed("`weight_ratio` is that of a token of process 1; the exercise asks for process 0.")
+    if matches(weight_ratio, 11 / (2 * 8)):
+        raise CheckFailed(
+            "`weight_ratio` is that of a token of process 1; the exercise asks for process 0."
+        )
     expect_close(
         "weight_ratio",
         weight_ratio,
