@@ -135,9 +135,7 @@ def run() -> dict:
                 "dev": scores(m, dev),
                 "test": scores(m, te),
                 "train": scores(m, tr),
-                "train_confidence": float(
-                    xf.softmax(logits_of(m, tr), dim=1).max(axis=1).mean()
-                ),
+                "train_confidence": float(xf.softmax(logits_of(m, tr), dim=1).max(axis=1).mean()),
             }
             for name, m in teachers.items()
         }
@@ -150,8 +148,8 @@ def run() -> dict:
             for temperature in TEMPERATURES:
                 for alpha in (1.0, *MIXTURES):
 
-                    def loss_fn(out, _tgt, t=temperature, a=alpha):
-                        return XentDistillation.apply(out, soft_logits, labels, t, a)
+                    def loss_fn(out, _tgt, t=temperature, a=alpha, v=soft_logits, y_tr=labels):
+                        return XentDistillation.apply(out, v, y_tr, t, a)
 
                     student = train(tr, loss_fn, 100 + seed, STUDENT_HIDDEN)
                     grid.append(
