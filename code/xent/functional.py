@@ -14,7 +14,9 @@ batch, or class weights summing to 0 over the counted targets) is 0/0 and return
 ``cross_entropy_grad`` is the gradient of ``cross_entropy`` with respect to the logits,
 ``softmax(input) - onehot(target)`` with class weights, label smoothing and the reduction's
 normalisation folded in. ``focal_loss`` (Lin et al., 2017; torch has no multi-class version)
-and ``focal_loss_grad`` follow the same conventions. ``info_nce`` (van den Oord et al., 2018), the
+and ``focal_loss_grad`` follow the same conventions, and so do ``distillation_loss``
+(Hinton et al., 2015: the soft targets of a teacher at a temperature, with the hard labels) and
+``distillation_loss_grad``. ``info_nce`` (van den Oord et al., 2018), the
 contrastive loss of chapter 11, is ``cross_entropy`` over a batch whose "classes" are the
 candidates of each query; ``info_nce_grad`` is its gradient.
 
@@ -37,6 +39,8 @@ __all__ = [
     "bradley_terry_loss_grad",
     "cross_entropy",
     "cross_entropy_grad",
+    "distillation_loss",
+    "distillation_loss_grad",
     "dpo_loss",
     "dpo_loss_grad",
     "focal_loss",
@@ -2036,3 +2040,199 @@ def dpo_loss_grad(
     g = _pair_grad(-b * _sigmoid_neg(z), weight, reduction)
     g = np.broadcast_to(g, z.shape).astype(z.dtype, copy=True)
     return g, -g
+
+
+# ---------------------------------------------------------------------------------------------
+# Knowledge distillation: soft targets from a teacher (chapter 10)
+# ---------------------------------------------------------------------------------------------
+
+
+def _distillation_parts(
+    input: ArrayLike,
+    teacher: ArrayLike,
+    target: ArrayLike | None,
+    temperature: float,
+    alpha: float,
+) -> tuple[FloatArray, FloatArray, NDArray[np.intp] | None, float, float]:
+    """Validate the arguments of ``distillation_loss``; return them as arrays and floats."""
+    s = as_float_array(input, "input")
+    if s.ndim != 2:
+        raise ValueError(
+            "input (the student's logits) must have shape (N, C): one row of C logits per "
+            f"example; got shape {s.shape}"
+        )
+    if s.shape[0] == 0 or s.shape[1] == 0:
+        raise ValueError(f"input needs at least one example and one class; got shape {s.shape}")
+    t = as_float_array(teacher, "teacher").astype(s.dtype, copy=False)
+    if t.shape != s.shape:
+        raise ValueError(
+            f"teacher must hold the teacher's logits for the same examples and classes as "
+            f"input, shape {s.shape}; got shape {t.shape}"
+        )
+    for name, x in (("input", s), ("teacher", t)):
+        if not np.isfinite(x).all():
+            raise ValueError(f"{name} (logits) must hold finite numbers; it contains an infinity")
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)):
+        raise ValueError(f"temperature must be a positive number; got {temperature!r}")
+    T = float(temperature)
+    if not (np.isfinite(T) and T > 0):
+        raise ValueError(
+            f"temperature must be a finite number > 0 (1 leaves the logits as they are, larger "
+            f"values soften the teacher); got {temperature!r}"
+        )
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)):
+        raise ValueError(f"alpha must be a number between 0 and 1; got {alpha!r}")
+    a = float(alpha)
+    if not 0.0 <= a <= 1.0:
+        raise ValueError(
+            f"alpha is the weight of the soft (teacher) term, between 0 and 1 (1 - alpha goes "
+            f"to the labels); got {alpha!r}"
+        )
+    y: NDArray[np.intp] | None = None
+    if target is None:
+        if a < 1.0:
+            raise ValueError(
+                f"alpha = {a:g} < 1 puts weight {1 - a:g} on the hard labels, so target (one "
+                "class index per example) is needed; pass target, or alpha=1.0 for the soft "
+                "term alone"
+            )
+    else:
+        tgt = np.asarray(target)
+        y, valid = _class_targets(tgt, (s.shape[0],), s.shape[1], ignore_index=-100)
+        if not valid.all():
+            raise ValueError(
+                "target contains -100, the ignore_index of cross_entropy; distillation_loss "
+                "counts every example, so drop the ignored rows first"
+            )
+    return s, t, y, T, a
+
+
+def distillation_loss(
+    input: ArrayLike,
+    teacher: ArrayLike,
+    target: ArrayLike | None = None,
+    temperature: float = 4.0,
+    alpha: float = 1.0,
+    reduction: str = "mean",
+) -> FloatArray:
+    """Knowledge-distillation loss of Hinton, Vinyals and Dean (2015), with soft and hard parts.
+
+    For each example, with student logits ``s``, teacher logits ``t``, temperature ``T`` and
+    ``p_T = softmax(t / T)``, ``q_T = softmax(s / T)``, the loss is
+
+        ``alpha * T**2 * KL(p_T || q_T) + (1 - alpha) * cross_entropy(s, y)``.
+
+    The soft term is exactly the common PyTorch recipe
+    ``F.kl_div(F.log_softmax(s / T, dim=1), F.softmax(t / T, dim=1), reduction='batchmean')
+    * T**2``: the factor ``T**2`` keeps its gradient, which is ``T * (q_T - p_T)``, of the
+    same size for every ``T`` (it tends to the difference of the centred logits divided by
+    ``C`` as ``T`` grows). The hard term is the ordinary cross-entropy with the labels at
+    temperature 1. Replacing the KL by the cross-entropy ``H(p_T, q_T)`` adds the constant
+    ``T**2 * H(p_T)``: the same gradient, but a floor above 0.
+
+    Parameters
+    ----------
+    input : array_like
+        The student's logits, shape ``(N, C)``.
+    teacher : array_like
+        The teacher's logits for the same examples, shape ``(N, C)`` (treated as constants).
+    target : array_like of int, optional
+        The labels, one class index per example, shape ``(N,)``; needed when ``alpha < 1``.
+    temperature : float, default 4.0
+        ``T > 0``, applied to both student and teacher in the soft term.
+    alpha : float, default 1.0
+        Weight of the soft term, in ``[0, 1]``; ``1 - alpha`` weighs the hard term.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'mean'`` averages over the ``N`` examples (``kl_div``'s ``'batchmean'`` for the soft
+        term, ``cross_entropy``'s ``'mean'`` for the hard one); ``'none'`` returns one loss
+        per example.
+
+    Returns
+    -------
+    ndarray
+        The loss in the input's float dtype (0-d for ``'mean'`` and ``'sum'``).
+
+    Raises
+    ------
+    ValueError
+        If the logits are not finite, not of shape ``(N, C)`` or of different shapes, if
+        ``temperature`` is not a positive number, ``alpha`` is outside ``[0, 1]``, ``target``
+        is missing while ``alpha < 1`` or holds an invalid class index, or ``reduction`` is
+        unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> student, teacher = np.array([[2.0, 0.0, -2.0]]), np.array([[4.0, 2.0, -4.0]])
+    >>> print(distillation_loss(student, teacher, temperature=2.0).round(6))
+    0.21847
+    >>> p = softmax(teacher / 2.0, dim=1)  # the same as the PyTorch recipe, in NumPy:
+    >>> print((kl_div(log_softmax(student / 2.0, dim=1), p, reduction="batchmean") * 4).round(6))
+    0.21847
+    >>> print(distillation_loss(student, teacher, [0], temperature=2.0, alpha=0.5).round(6))
+    0.180701
+    """
+    _check_reduction(reduction)
+    s, t, y, T, a = _distillation_parts(input, teacher, target, temperature, alpha)
+    log_p = log_softmax(t / T, dim=1)
+    log_q = log_softmax(s / T, dim=1)
+    p = np.exp(log_p)
+    kl = np.sum(np.where(p > 0, p * (log_p - log_q), 0), axis=1)
+    loss = a * T**2 * kl
+    if a < 1.0:
+        assert y is not None  # checked by _distillation_parts
+        hard = 0 - log_softmax(s, dim=1)[np.arange(s.shape[0]), y]
+        loss = loss + (1 - a) * hard
+    return _reduce(loss.astype(s.dtype, copy=False), reduction)
+
+
+def distillation_loss_grad(
+    input: ArrayLike,
+    teacher: ArrayLike,
+    target: ArrayLike | None = None,
+    temperature: float = 4.0,
+    alpha: float = 1.0,
+    reduction: str = "mean",
+) -> FloatArray:
+    """Gradient of ``distillation_loss`` with respect to the student's logits.
+
+    Per example, ``alpha * T * (q_T - p_T) + (1 - alpha) * (softmax(s) - onehot(y))``, where
+    ``q_T = softmax(s / T)`` and ``p_T = softmax(t / T)``: the soft term's gradient is
+    ``(q_T - p_T) / T`` from the chain rule through ``s / T``, times the ``T**2`` of the loss.
+    ``'mean'`` divides by ``N``. Every entry is bounded by ``alpha * T + (1 - alpha)`` per
+    example, whatever the logits.
+
+    Parameters
+    ----------
+    input, teacher, target, temperature, alpha, reduction
+        As in ``distillation_loss``. For ``reduction='none'`` the result is the gradient of
+        the *sum* of the per-example losses.
+
+    Returns
+    -------
+    ndarray
+        An array of the input's shape ``(N, C)`` and dtype; each row sums to 0.
+
+    Raises
+    ------
+    ValueError
+        As ``distillation_loss``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z, v = np.array([[1.0, 0.0, -1.0]]), np.array([[3.0, 0.0, -3.0]])
+    >>> print(distillation_loss_grad(z, v, temperature=1e4).round(3))  # ~ (z - v) / C
+    [[-0.667  0.     0.667]]
+    """
+    _check_reduction(reduction)
+    s, t, y, T, a = _distillation_parts(input, teacher, target, temperature, alpha)
+    grad = (a * T) * (softmax(s / T, dim=1) - softmax(t / T, dim=1))
+    if a < 1.0:
+        assert y is not None  # checked by _distillation_parts
+        hard = softmax(s, dim=1)
+        hard[np.arange(s.shape[0]), y] -= 1
+        grad = grad + (1 - a) * hard
+    if reduction == "mean":
+        grad = grad / s.shape[0]
+    return grad.astype(s.dtype, copy=False)
