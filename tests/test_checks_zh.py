@@ -79,7 +79,10 @@ CODE_WORDS = set(
     "Hessian None batchmean counts cross_entropy_grad diag dtype epochs eps exp fit_ngram float32 "
     "float64 focal_loss_grad gamma kl_batchmean kl_div lambda_max list log log2 logit logits "
     "m_new m_old mean minlength none order outer p_data p_y reduction seed softmax str sum "
-    "target torch train_ids vocab_size int bool tuple dict ndarray NoneType ellipsis".split()
+    "target torch train_ids vocab_size int bool tuple dict ndarray NoneType ellipsis "
+    # Part V: loss names and the symbols of its formulas
+    "InfoNCE sigmoid beta rho tau pi_ref p_T teacher z_target n_0 n_1 r_chosen r_rejected "
+    "sum_j xent PyTorch functional cross_entropy GiB Bradley Terry".split()
 )
 
 
