@@ -14,8 +14,10 @@ same notebooks made without it otherwise).
 
 ``--language en`` or ``--language zh_CN`` builds one of them (the Chinese one needs the cache
 of an English build). Other builders reuse an earlier build's environment and cache:
-``--language en --builder pdflatex`` makes the PDF (``DIR/_build/latex``) and ``--builder
-gettext`` the message templates (see ``python -m editions.catalogues --update``).
+``--language en --builder pdflatex`` makes the PDF (``DIR/_build/latex/xent-book.pdf``),
+``--language zh_CN --builder pdflatex`` the Chinese one
+(``DIR/_build/latex-zh/xent-book-zh.pdf``, from the Chinese website build's environment) and
+``--builder gettext`` the message templates (see ``python -m editions.catalogues --update``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
         outdir = build_dir / "html"
     elif builder == "gettext":  # a folder of its own: its jupyter_execute/ has no outputs
         outdir = build_dir / "gettext" / "templates"
+    elif folder:  # another language's PDF: _build/latex-zh/xent-book-zh.pdf
+        outdir = build_dir / f"{sphinx_builder}-{folder}"
     else:
         outdir = build_dir / sphinx_builder
     # The English website and PDF share one environment, so the PDF reads nothing again;

@@ -264,7 +264,7 @@ def _copyright(app: Sphinx) -> str:
     return "\n".join(
         [
             r"\newcommand{\xentcopyright}{%",
-            rf"{{\py@HeaderFamily\bfseries \@title}}\par",
+            r"{\py@HeaderFamily\bfseries \@title}\par",
             words["edition"].format(version=version, date=day.isoformat()) + r"\par",
             rf"{words['online']} \url{{{site}}}\par",
             rf"{words['source']} \url{{{repo}}}\par",
@@ -311,8 +311,12 @@ def latex_config(app: Sphinx, config: Config) -> None:
         elements["polyglossia"] = ""
         elements["fontenc"] = r"\usepackage{xeCJK}"
     elements["preamble"] = (
-        elements.get("preamble", "") + PREAMBLE + LANGUAGE_MACROS[lang] + "\n\\makeatletter\n"
-        + _copyright(app) + "\n\\makeatother\n"
+        elements.get("preamble", "")
+        + PREAMBLE
+        + LANGUAGE_MACROS[lang]
+        + "\n\\makeatletter\n"
+        + _copyright(app)
+        + "\n\\makeatother\n"
     )
     # LaTeX's own chapter heads: fncychap's Bjarne style (Sphinx's default) capitalises titles,
     # code included ("NN.CROSSENTROPYLOSS").
@@ -328,8 +332,13 @@ def latex_config(app: Sphinx, config: Config) -> None:
     if lang != "en":
         # xent-book-zh.pdf, titled in the edition's language.
         config.latex_documents = [
-            (start, f"xent-book-{lang}.tex", _translated_title(config, app.srcdir), _words(config)["author"],
-             *rest)
+            (
+                start,
+                f"xent-book-{lang}.tex",
+                _translated_title(config, app.srcdir),
+                _words(config)["author"],
+                *rest,
+            )
             for start, _target, _title, _author, *rest in config.latex_documents
         ]
 
@@ -566,7 +575,12 @@ class WebOnly(SphinxDirective):
 
 
 def web_only_role(
-    name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None,
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: Any = None,
     content: Any = None,
 ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
     """``{web-only}`, then run the check cell below``: words inside a sentence the PDF drops."""
@@ -756,18 +770,48 @@ def keep_together(doctree: nodes.document) -> None:
 
 #: LaTeX math commands and what a bookmark (plain text) shows for them.
 MATH_TEXT = {
-    r"\log": "log", r"\ln": "ln", r"\exp": "exp", r"\max": "max", r"\min": "min",
-    r"\sum": "Σ", r"\Vert": "‖", r"\|": "‖", r"\mid": "|", r"\infty": "∞", r"\to": "→",
-    r"\leq": "≤", r"\le": "≤", r"\geq": "≥", r"\ge": "≥", r"\cdot": "·", r"\times": "×",
-    r"\approx": "≈", r"\neq": "≠", r"\alpha": "α", r"\beta": "β", r"\gamma": "γ",
-    r"\varepsilon": "ε", r"\epsilon": "ε", r"\theta": "θ", r"\lambda": "λ", r"\mu": "μ",
-    r"\pi": "π", r"\sigma": "σ", r"\tau": "τ", r"\eta": "η", r"\partial": "∂",
-    r"\nabla": "∇", r"\,": " ", r"\;": " ", r"\ ": " ", r"\quad": " ",
+    r"\log": "log",
+    r"\ln": "ln",
+    r"\exp": "exp",
+    r"\max": "max",
+    r"\min": "min",
+    r"\sum": "Σ",
+    r"\Vert": "‖",
+    r"\|": "‖",
+    r"\mid": "|",
+    r"\infty": "∞",
+    r"\to": "→",
+    r"\leq": "≤",
+    r"\le": "≤",
+    r"\geq": "≥",
+    r"\ge": "≥",
+    r"\cdot": "·",
+    r"\times": "×",
+    r"\approx": "≈",
+    r"\neq": "≠",
+    r"\alpha": "α",
+    r"\beta": "β",
+    r"\gamma": "γ",
+    r"\varepsilon": "ε",
+    r"\epsilon": "ε",
+    r"\theta": "θ",
+    r"\lambda": "λ",
+    r"\mu": "μ",
+    r"\pi": "π",
+    r"\sigma": "σ",
+    r"\tau": "τ",
+    r"\eta": "η",
+    r"\partial": "∂",
+    r"\nabla": "∇",
+    r"\,": " ",
+    r"\;": " ",
+    r"\ ": " ",
+    r"\quad": " ",
 }
 
 
 def plain_math(tex: str) -> str:
-    """A formula as plain text for a PDF bookmark.
+    r"""A formula as plain text for a PDF bookmark.
 
     Parameters
     ----------
@@ -829,7 +873,11 @@ def number_chapter_references(
 def minus_signs(doctree: nodes.document) -> None:
     """A hyphen before a digit in the prose (a glued "-144") prints as a minus sign."""
     skip = (
-        nodes.literal, nodes.literal_block, nodes.math, nodes.math_block, nodes.raw,
+        nodes.literal,
+        nodes.literal_block,
+        nodes.math,
+        nodes.math_block,
+        nodes.raw,
         addnodes.desc_signature,
     )
     for text in list(doctree.findall(nodes.Text)):
@@ -870,7 +918,7 @@ def index_terms(doctree: nodes.document, language: str) -> None:
             entries = index.get("entries", [])
             raws = []
             for kind, text, target, _main, _key in entries:
-                if kind == "single" and target.startswith("term-") or "term-" in target:
+                if (kind == "single" and target.startswith("term-")) or "term-" in target:
                     key = target.rsplit(":", 1)[-1].removeprefix("term-").replace("-", " ")
                     raws.append(_index_entry(text, key, language))
             if raws and len(raws) == len(entries):
@@ -884,7 +932,6 @@ def _index_entry(name: str, key: str, language: str) -> str:
     if language == "zh" and key:
         return f"\\index{{{quote(key)}@{quote(name)}}}"
     return f"\\index{{{quote(name)}@{quote(name)}}}"
-
 
 
 def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
