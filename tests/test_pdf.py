@@ -172,8 +172,9 @@ def test_pdf_references_resolve(pdf_build: Path) -> None:
 
 
 def test_outline_has_the_websites_parts_and_chapters(book: Book, website: list) -> None:
-    """Bookmarks: the preface, each numbered part with its chapters, then the back matter."""
-    expected: list[tuple[int, str]] = [(0, "Preface")]
+    """Bookmarks: the list of figures, the preface, each numbered part with its chapters, then
+    the back matter and the index."""
+    expected: list[tuple[int, str]] = [(0, "List of Figures"), (0, "Preface")]
     part = 0
     for caption, chapters in website:
         if chapters[0].number:
@@ -182,6 +183,7 @@ def test_outline_has_the_websites_parts_and_chapters(book: Book, website: list) 
             expected += [(1, f"{ch.number} {ch.title}") for ch in chapters]
         else:  # the back matter: unnumbered chapters at the top level, no part of their own
             expected += [(0, ch.title) for ch in chapters]
+    expected.append((0, "Index"))
     got = [
         (depth, title)
         for depth, title, _ in book.outline
