@@ -153,8 +153,9 @@ PREAMBLE = r"""
   \setcounter{xentsecnumdepth}{\value{secnumdepth}}\setcounter{secnumdepth}{-1}%
   \begingroup\parskip\z@skip\sphinxtableofcontentshook\tableofcontents
   \markboth{\contentsname}{}\endgroup
-  \cleardoublepage\phantomsection\addcontentsline{toc}{chapter}{\listfigurename}%
-  \begingroup\parskip\z@skip\listoffigures\markboth{\listfigurename}{}\endgroup
+  \begingroup\parskip\z@skip\chapter*{\listfigurename}%
+  \phantomsection\addcontentsline{toc}{chapter}{\listfigurename}%
+  \markboth{\listfigurename}{}\@starttoc{lof}\endgroup
 }
 \newcommand{\xentmainmatter}{\mainmatter\setcounter{secnumdepth}{\value{xentsecnumdepth}}}
 % A label whose \ref prints the given number (an exercise's, numbered as on the website).
