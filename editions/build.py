@@ -90,7 +90,9 @@ def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
         confoverrides=overrides,
         doctreedir=build_dir / doctrees,
         builder=sphinx_builder,
-        force_all=True,
+        # A PDF is written from the website build's environment as it is: "all" would also
+        # recompile the catalogues, so that the Chinese PDF read every page again.
+        force_all=builder != "pdflatex",
         freshenv=builder in ("html", "gettext"),
         warningiserror=builder != "pdflatex",
         keep_going=True,
@@ -167,10 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     build_dir = args.path_output.resolve() / "_build"
     languages = list(LANGUAGES) if args.language == "all" else [args.language]
-    if "en" in languages and not args.keep_cache:
+    # A fresh execution cache for a website build (a PDF or catalogue build reuses it).
+    if "en" in languages and not args.keep_cache and args.builder == "html":
         shutil.rmtree(build_dir / ".jupyter_cache", ignore_errors=True)
-        if args.builder == "html":  # Sphinx would keep a changed stylesheet's old copy
-            shutil.rmtree(build_dir / "html", ignore_errors=True)
+        shutil.rmtree(build_dir / "html", ignore_errors=True)  # else a changed stylesheet's
+        # old copy would stay
     for language in languages:
         # One process per language: Sphinx and docutils keep global state between builds.
         start = time.perf_counter()
