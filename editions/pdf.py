@@ -330,18 +330,27 @@ def latex_config(app: Sphinx, config: Config) -> None:
     config.latex_elements = elements
     # No domain indices: the proof index would list labels such as "thm-gibbs".
     config.latex_domain_indices = False
-    if lang != "en":
-        # xent-book-zh.pdf, titled in the edition's language.
-        config.latex_documents = [
-            (
-                start,
-                f"xent-book-{lang}.tex",
-                _translated_title(config, app.srcdir),
-                _words(config)["author"],
-                *rest,
-            )
-            for start, _target, _title, _author, *rest in config.latex_documents
-        ]
+
+
+def name_document(app: Sphinx, env: Any) -> None:
+    """Another language's PDF is ``xent-book-<lang>.pdf``, titled in that language.
+
+    Run when the environment is ready (Jupyter Book sets ``latex_documents`` after Sphinx's
+    initialisation, and the LaTeX builder reads it only when it writes).
+    """
+    lang = _lang(app.config.language)
+    if app.builder.format != "latex" or lang == "en":
+        return
+    app.config.latex_documents = [
+        (
+            start,
+            f"xent-book-{lang}.tex",
+            _translated_title(app.config, app.srcdir),
+            _words(app)["author"],
+            *rest,
+        )
+        for start, _target, _title, _author, *rest in app.config.latex_documents
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1002,6 +1011,7 @@ def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", latex_config)
+    app.connect("env-updated", name_document)
     app.add_post_transform(PrintCells)
     app.add_directive("web-only", WebOnly)
     app.add_role("web-only", web_only_role)
