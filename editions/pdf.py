@@ -546,7 +546,7 @@ class PrintCells(SphinxPostTransform):
                     block.children = [nodes.Text(lean)]
                     block.rawsource = lean
         for output in outputs:  # an output too wide for the page is set smaller, not wrapped
-            for block in output.findall(nodes.literal_block):
+            for block in list(output.findall(nodes.literal_block)):
                 if max(map(len, block.astext().splitlines() or [""])) > CODE_COLUMNS:
                     index = block.parent.index(block)
                     block.parent.insert(index + 1, _latex(r"\endgroup" + "\n"))
