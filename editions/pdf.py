@@ -145,6 +145,7 @@ PREAMBLE = r"""
 \@twosidefalse\@mparswitchfalse
 % Page breaks: no widow or club lines, a page may end short rather than stretch its spaces.
 \widowpenalty=10000\clubpenalty=10000\raggedbottom
+\setlength{\headheight}{14pt}
 % Front matter: the contents, the list of figures and the preface, unnumbered, with roman
 % page numbers; the running head names the list a page belongs to.
 \newcounter{xentsecnumdepth}
@@ -875,8 +876,8 @@ def number_chapter_references(
         uri = ref.get("refuri", "")
         if not uri.startswith("%"):
             continue
-        doc, _, anchor = uri[1:].partition("#")
-        if doc in chapters and not anchor and ref.astext().strip() == titles.get(doc):
+        doc = uri[1:].partition("#")[0]
+        if doc in chapters and ref.astext().strip() == titles.get(doc):  # {doc} or {ref}
             ref.children = [nodes.Text(words["chapter"].format(chapters[doc]))]
 
 

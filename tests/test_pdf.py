@@ -367,8 +367,8 @@ def test_strip_glue_keeps_the_code_a_reader_needs() -> None:
 
 #: Phrases that only make sense on a screen; neither PDF may print them.
 WEB_ONLY_PHRASES = {
-    "en": ("click", "slider", "below runs in your browser", "check cell", "launch button"),
-    "zh": ("点击", "滑块", "在你的浏览器中运行", "检查单元格", "启动按钮"),
+    "en": ("click", "slider", "below runs in your browser", "check cell"),
+    "zh": ("点击", "滑块", "在你的浏览器中运行", "检查单元格"),
 }
 
 
@@ -404,7 +404,21 @@ def hyphenated_identifiers(book: Book) -> list[str]:
 
 
 def web_only_phrases(book: Book, language: str) -> list[str]:
-    text = _words("\n".join(book.pages)).lower()
+    """The web-only phrases printed in the preface or a chapter.
+
+    The instructors' appendix is left out: its check cells and folded solutions ("until
+    clicked") are the student and notebook editions', which a printed copy's reader uses too.
+    """
+    end = next(
+        page
+        for depth, title, page in book.outline
+        if depth == 0
+        and page > 0
+        and title.split()[0] not in ("List", "Preface", "插图目录", "前言")
+        and not re.match(r"[IVX]+ ", title)
+        and not re.match(r"\d", title)
+    )
+    text = _words("\n".join(book.pages[:end])).lower()
     return [p for p in WEB_ONLY_PHRASES[language] if p in text]
 
 
