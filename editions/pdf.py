@@ -940,9 +940,9 @@ def _index_entry(name: str, key: str, language: str) -> str:
     def quote(text: str) -> str:
         return re.sub(r'([!@|"])', r'"\1', _escape(text))
 
-    if language == "zh" and key:
-        return f"\\index{{{quote(key)}@{quote(name)}}}"
-    return f"\\index{{{quote(name)}@{quote(name)}}}"
+    # The glossary's own entry (Sphinx's) reads \spxentry{term}: the same text merges with it.
+    sort = quote(key) if language == "zh" and key else quote(name)
+    return f"\\index{{{sort}@\\spxentry{{{quote(name)}}}}}"
 
 
 def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
