@@ -147,7 +147,8 @@ PREAMBLE = r"""
 \widowpenalty=10000\clubpenalty=10000\raggedbottom
 \setlength{\headheight}{14pt}
 % Front matter: the contents, the list of figures and the preface, unnumbered, with roman
-% page numbers; the running head names the list a page belongs to.
+% page numbers; the running head names the list a page belongs to. (The contents end by
+% setting tocdepth to 0 for the back matter: the list of figures needs 1.)
 \newcounter{xentsecnumdepth}
 \renewcommand{\sphinxtableofcontents}{%
   \frontmatter
@@ -156,7 +157,7 @@ PREAMBLE = r"""
   \markboth{\contentsname}{}\endgroup
   \begingroup\parskip\z@skip\chapter*{\listfigurename}%
   \phantomsection\addcontentsline{toc}{chapter}{\listfigurename}%
-  \markboth{\listfigurename}{}\@starttoc{lof}\endgroup
+  \markboth{\listfigurename}{}\setcounter{tocdepth}{1}\@starttoc{lof}\endgroup
 }
 \newcommand{\xentmainmatter}{\mainmatter\setcounter{secnumdepth}{\value{xentsecnumdepth}}}
 % A label whose \ref prints the given number (an exercise's, numbered as on the website).
