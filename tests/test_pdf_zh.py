@@ -91,9 +91,11 @@ def test_zh_running_heads_and_chapter_openings(book_zh: Book, website_zh) -> Non
         first, last = spans[chapter.number]
         opening = _squeeze(book_zh.pages[first])
         assert opening.startswith(_squeeze(f"第{chapter.number}章{chapter.title}")), opening[:80]
+        expected = _squeeze(f"第{chapter.number}章{chapter.title}")
         for index in range(first + 1, last + 1):
-            head = _squeeze(book_zh.pages[index].lstrip().split("\n", 1)[0])
-            assert head == _squeeze(f"第{chapter.number}章{chapter.title}"), (index, head)
+            # pdftotext may put the chapter number and the title on lines of their own
+            head = _squeeze(" ".join(book_zh.pages[index].lstrip().split("\n")[:3]))
+            assert head.startswith(expected), (index, head[:60])
 
 
 def test_zh_glued_numbers_equal_the_chinese_sites(book_zh: Book, website_zh, built_site_zh) -> None:
