@@ -278,11 +278,10 @@ def _copyright(app: Sphinx) -> str:
     )
 
 
-def _translated_title(config: Config, root: str | Path) -> str:
+def _translated_title(config: Config, root: str | Path, title: str) -> str:
     """The book's title in the edition's language (the root page's catalogue has it)."""
     from babel.messages.pofile import read_po
 
-    title = config.project
     for folder in config.locale_dirs:
         po = Path(root) / folder / config.language / "LC_MESSAGES"
         po = po / f"{config.root_doc}.po"
@@ -347,11 +346,11 @@ def name_document(app: Sphinx, env: Any) -> None:
         (
             start,
             f"xent-book-{lang}.tex",
-            _translated_title(app.config, app.srcdir),
+            _translated_title(app.config, app.srcdir, title),
             _words(app)["author"],
             *rest,
         )
-        for start, _target, _title, _author, *rest in app.config.latex_documents
+        for start, _target, title, _author, *rest in app.config.latex_documents
     ]
 
 
