@@ -504,8 +504,7 @@ class PrintCells(SphinxPostTransform):
             return
         self.noted.add(id(section))
         # The LaTeX builder transforms the whole book at once: the page is the file's.
-        sof = next((a for a in _ancestors(cell) if isinstance(a, addnodes.start_of_file)), None)
-        docname = sof["docname"] if sof is not None else self.env.docname
+        docname = self.env.path2doc(cell.source or "") or self.env.docname
         url = online_url(self.config, docname)
         words = _words(self.config)
         note = nodes.paragraph(
@@ -546,12 +545,6 @@ class PrintCells(SphinxPostTransform):
                 elif lean != text:
                     block.children = [nodes.Text(lean)]
                     block.rawsource = lean
-        for output in outputs:  # an output too wide for the page is set smaller, not wrapped
-            for block in list(output.findall(nodes.literal_block)):
-                if max(map(len, block.astext().splitlines() or [""])) > CODE_COLUMNS:
-                    index = block.parent.index(block)
-                    block.parent.insert(index + 1, _latex(r"\endgroup" + "\n"))
-                    block.parent.insert(index, _latex(r"\begingroup\xentsmallcode" + "\n"))
         if not _parts(cell, "cell_code_source") and not outputs:
             cell.parent.remove(cell)
 
@@ -747,6 +740,18 @@ def _before(node: nodes.Node, new: nodes.Node) -> None:
 
 def _code_lines(cell: nodes.Element) -> int:
     return sum(len(b.astext().splitlines()) for b in cell.findall(nodes.literal_block))
+
+
+def small_wide_code(doctree: nodes.document) -> None:
+    """Code wider than CODE_COLUMNS (an output, an error message, xent's source shown with
+    literalinclude) is set smaller, SMALL_OUTPUT_COLUMNS a line, rather than wrapped."""
+    for block in list(doctree.findall(nodes.literal_block)):
+        if block.parent is None:
+            continue
+        if max(map(len, block.astext().splitlines() or [""])) > CODE_COLUMNS:
+            index = block.parent.index(block)
+            block.parent.insert(index + 1, _latex(r"\endgroup" + "\n"))
+            block.parent.insert(index, _latex(r"\begingroup\xentsmallcode" + "\n"))
 
 
 def keep_together(doctree: nodes.document) -> None:
@@ -1007,6 +1012,7 @@ def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     bookmarkable_titles(doctree)
     minus_signs(doctree)
     index_terms(doctree, _lang(app.config.language))
+    small_wide_code(doctree)
     keep_together(doctree)
 
 
