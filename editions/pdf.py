@@ -61,6 +61,9 @@ WEB_ONLY = ("text/html", WIDGET, "application/javascript")
 #: every printed line of the chapters' code cells within it.
 CODE_COLUMNS = 80
 
+#: Characters of code a line holds inside a box (a solution, an admonition) or a list.
+BOXED_CODE_COLUMNS = 72
+
 #: An output line longer than CODE_COLUMNS is set smaller (6.4 pt: 100 characters a line)
 #: rather than wrapped (``\xentsmallcode``).
 SMALL_OUTPUT_COLUMNS = 100
@@ -745,10 +748,16 @@ def _code_lines(cell: nodes.Element) -> int:
 def small_wide_code(doctree: nodes.document) -> None:
     """Code wider than CODE_COLUMNS (an output, an error message, xent's source shown with
     literalinclude) is set smaller, SMALL_OUTPUT_COLUMNS a line, rather than wrapped."""
+    from sphinx_exercise.nodes import exercise_enumerable_node, solution_node
+
+    boxes = (nodes.Admonition, nodes.list_item, solution_node, exercise_enumerable_node)
     for block in list(doctree.findall(nodes.literal_block)):
         if block.parent is None:
             continue
-        if max(map(len, block.astext().splitlines() or [""])) > CODE_COLUMNS:
+        # A box or a list is narrower: its code gets BOXED_CODE_COLUMNS.
+        boxed = any(isinstance(a, boxes) for a in _ancestors(block.parent))
+        limit = BOXED_CODE_COLUMNS if boxed else CODE_COLUMNS
+        if max(map(len, block.astext().splitlines() or [""])) > limit:
             index = block.parent.index(block)
             block.parent.insert(index + 1, _latex(r"\endgroup" + "\n"))
             block.parent.insert(index, _latex(r"\begingroup\xentsmallcode" + "\n"))
