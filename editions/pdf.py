@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -757,6 +758,19 @@ def small_wide_code(doctree: nodes.document) -> None:
         # A box or a list is narrower: its code gets BOXED_CODE_COLUMNS.
         boxed = any(isinstance(a, boxes) for a in _ancestors(block.parent))
         limit = BOXED_CODE_COLUMNS if boxed else CODE_COLUMNS
+        output = any(_element(a, "cell_code_output") for a in _ancestors(block.parent))
+        text = block.astext()
+        if output and max(map(len, text.splitlines() or [""])) > SMALL_OUTPUT_COLUMNS - 2:
+            # A printed line (an error message) too long even for the smaller type: broken
+            # at spaces, its continuation indented, as a terminal would show it.
+            fill = textwrap.TextWrapper(
+                SMALL_OUTPUT_COLUMNS - 2, subsequent_indent="  ", break_on_hyphens=False
+            )
+            lines = [
+                fill.fill(line) if len(line) > fill.width else line for line in text.split("\n")
+            ]
+            block.children = [nodes.Text("\n".join(lines))]
+            block.rawsource = "\n".join(lines)
         if max(map(len, block.astext().splitlines() or [""])) > limit:
             index = block.parent.index(block)
             block.parent.insert(index + 1, _latex(r"\endgroup" + "\n"))
