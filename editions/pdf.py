@@ -752,7 +752,8 @@ def small_wide_code(doctree: nodes.document) -> None:
     from sphinx_exercise.nodes import exercise_enumerable_node, solution_node
 
     boxes = (nodes.Admonition, nodes.list_item, solution_node, exercise_enumerable_node)
-    for block in list(doctree.findall(nodes.literal_block)):
+    blocks = (nodes.literal_block, nodes.doctest_block)
+    for block in list(doctree.findall(lambda n: isinstance(n, blocks))):
         if block.parent is None:
             continue
         # A box or a list is narrower: its code gets BOXED_CODE_COLUMNS.
@@ -914,6 +915,7 @@ def minus_signs(doctree: nodes.document) -> None:
     skip = (
         nodes.literal,
         nodes.literal_block,
+        nodes.doctest_block,
         nodes.math,
         nodes.math_block,
         nodes.raw,

