@@ -14,8 +14,10 @@ same notebooks made without it otherwise).
 
 ``--language en`` or ``--language zh_CN`` builds one of them (the Chinese one needs the cache
 of an English build). Other builders reuse an earlier build's environment and cache:
-``--language en --builder pdflatex`` makes the PDF (``DIR/_build/latex``) and ``--builder
-gettext`` the message templates (see ``python -m editions.catalogues --update``).
+``--language en --builder pdflatex`` makes the PDF (``DIR/_build/latex/xent-book.pdf``),
+``--language zh_CN --builder pdflatex`` the Chinese one
+(``DIR/_build/latex-zh/xent-book-zh.pdf``, from the Chinese website build's environment) and
+``--builder gettext`` the message templates (see ``python -m editions.catalogues --update``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
         outdir = build_dir / "html"
     elif builder == "gettext":  # a folder of its own: its jupyter_execute/ has no outputs
         outdir = build_dir / "gettext" / "templates"
+    elif folder:  # another language's PDF: _build/latex-zh/xent-book-zh.pdf
+        outdir = build_dir / f"{sphinx_builder}-{folder}"
     else:
         outdir = build_dir / sphinx_builder
     # The English website and PDF share one environment, so the PDF reads nothing again;
@@ -86,7 +90,9 @@ def build_one(language: str, build_dir: Path, builder: str = "html") -> int:
         confoverrides=overrides,
         doctreedir=build_dir / doctrees,
         builder=sphinx_builder,
-        force_all=True,
+        # A PDF is written from the website build's environment as it is: "all" would also
+        # recompile the catalogues, so that the Chinese PDF read every page again.
+        force_all=builder != "pdflatex",
         freshenv=builder in ("html", "gettext"),
         warningiserror=builder != "pdflatex",
         keep_going=True,
@@ -163,10 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     build_dir = args.path_output.resolve() / "_build"
     languages = list(LANGUAGES) if args.language == "all" else [args.language]
-    if "en" in languages and not args.keep_cache:
+    # A fresh execution cache for a website build (a PDF or catalogue build reuses it).
+    if "en" in languages and not args.keep_cache and args.builder == "html":
         shutil.rmtree(build_dir / ".jupyter_cache", ignore_errors=True)
-        if args.builder == "html":  # Sphinx would keep a changed stylesheet's old copy
-            shutil.rmtree(build_dir / "html", ignore_errors=True)
+        shutil.rmtree(build_dir / "html", ignore_errors=True)  # else a changed stylesheet's
+        # old copy would stay
     for language in languages:
         # One process per language: Sphinx and docutils keep global state between builds.
         start = time.perf_counter()

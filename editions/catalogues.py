@@ -43,9 +43,15 @@ def catalogues() -> list[Path]:
 
 
 def roles(message: str) -> Counter[tuple[str, str]]:
-    """The roles of a message with their targets (glue: key and format; others: the target)."""
+    """The roles of a message with their targets (glue: key and format; others: the target).
+
+    A ``{web-only}`` role's content is prose, translated like the rest: only the role counts.
+    """
     found: Counter[tuple[str, str]] = Counter()
     for name, content in ROLE.findall(message):
+        if name == "web-only":
+            found[(name, "")] += 1
+            continue
         explicit = re.fullmatch(r"(.*\S)\s*<([^<>]+)>", content, flags=re.DOTALL)
         target = explicit.group(2) if explicit and not name.startswith("glue") else content
         found[(name, target.strip())] += 1

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -43,10 +45,11 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.docutils import SphinxDirective
 
 from editions.student import CHECK_CALL
 
-__all__ = ["PrintCells", "arrange_book", "strip_glue"]
+__all__ = ["CODE_COLUMNS", "PrintCells", "arrange_book", "plain_math", "strip_glue"]
 
 #: Mime types LaTeX can print; an output with none of them (only HTML, a widget or its
 #: text/plain repr such as ``<IPython.core.display.HTML object>``) is web-only.
@@ -54,32 +57,124 @@ PRINTABLE = ("image/", "application/pdf", "text/latex")
 WIDGET = "application/vnd.jupyter.widget-view+json"
 WEB_ONLY = ("text/html", WIDGET, "application/javascript")
 
-#: LaTeX preamble of the print edition (after Sphinx's own packages).
+#: Characters of code a printed line holds: code is set in DejaVu Sans Mono at 8 pt (0.6 em a
+#: character, 4.8 pt) in a frame inside the 400 pt text width. ``tests/test_lint.py`` keeps
+#: every printed line of the chapters' code cells within it.
+CODE_COLUMNS = 80
+
+#: Characters of code a line holds inside a box (a solution, an admonition) or a list.
+BOXED_CODE_COLUMNS = 72
+
+#: An output line longer than CODE_COLUMNS is set smaller (6.4 pt: 100 characters a line)
+#: rather than wrapped (``\xentsmallcode``).
+SMALL_OUTPUT_COLUMNS = 100
+
+#: What the print edition says in each language (the English and Chinese PDFs).
+WORDS = {
+    "en": {
+        "author": "The xent-book authors",
+        "preface": "Preface",
+        "solutions": "Solutions",
+        "solution_on": "Solution on page",
+        "exercise_on": "(The exercise is on page {}.)",
+        "demo": "Interactive demo: in the chapter's notebook and in the online edition,",
+        "chapter": "Chapter {}",
+        "edition": "Edition {version}, typeset on {date}.",
+        "online": "The online edition, with every demo and the notebooks, is at",
+        "source": "Its source, from which this PDF is built, is at",
+        "licence": (
+            "Text and figures: Creative Commons Attribution 4.0 International licence (CC BY"
+            " 4.0). The code, in the chapters and in the package \\texttt{xent}: MIT licence."
+        ),
+        "solutions_note": (
+            "Each chapter's solutions are at the end of that chapter; every exercise gives the"
+            " page of its solution."
+        ),
+    },
+    "zh": {
+        "author": "xent-book 作者",
+        "preface": "前言",
+        "solutions": "习题解答",
+        "solution_on": "解答见第",
+        "exercise_on": "（习题见第 {} 页。）",
+        "demo": "交互演示：见本章的 notebook 及在线版",
+        "chapter": "第 {} 章",
+        "edition": "第 {version} 版，排版于 {date}。",
+        "online": "在线版（含全部交互演示和 notebook）：",
+        "source": "本书源文件（本 PDF 即由其生成）：",
+        "licence": (
+            "正文与插图采用知识共享署名 4.0 国际许可协议（CC BY 4.0）；章节中的代码和"
+            " \\texttt{xent} 程序包采用 MIT 许可证。"
+        ),
+        "solutions_note": "各章习题的解答放在该章末尾，每道习题都注明其解答所在的页码。",
+    },
+}
+
+
+def _lang(language: str | None) -> str:
+    return "zh" if (language or "en").startswith("zh") else "en"
+
+
+def _words(app_or_config: Any) -> dict[str, str]:
+    config = getattr(app_or_config, "config", app_or_config)
+    return WORDS[_lang(config.language)]
+
+
+#: Fonts. Latin Modern text matches the Computer Modern of the formulas; code is DejaVu Sans
+#: Mono, never hyphenated, with fixed spaces (scaled 0.8: 8 pt in code blocks, 8.8 pt inline).
+FONTS = r"""
+\setmainfont{Latin Modern Roman}
+\setsansfont{Latin Modern Sans}
+\setmonofont{DejaVu Sans Mono}[Scale=0.8, HyphenChar=None, WordSpace={1,0,0}]
+"""
+
+#: The Chinese edition's fonts: Noto CJK beside the same Latin fonts (xeCJK).
+FONTS_ZH = r"""
+\setCJKmainfont{Noto Serif CJK SC}[BoldFont=Noto Sans CJK SC Bold]
+\setCJKsansfont{Noto Sans CJK SC}
+\setCJKmonofont{Noto Sans Mono CJK SC}
+\xeCJKsetup{CJKecglue={\hskip 0.25em plus 0.1em minus 0.05em}}
+"""
+
+#: LaTeX preamble of the print edition (after Sphinx's own packages); ``\xent...`` macros
+#: that depend on the language come from :data:`LANGUAGE_MACROS`.
 PREAMBLE = r"""
 \usepackage{bookmark}
+\usepackage{needspace}
+\usepackage{etoolbox}
 \hypersetup{bookmarksnumbered=true}
-\addto\captionsenglish{\renewcommand{\contentsname}{Contents}}
 \makeatletter
 % One-sided: sphinxmanual.cls takes the "oneside" option for itself, and the book class is
 % two-sided by default (blank pages before the contents, the parts and the back matter).
 \@twosidefalse\@mparswitchfalse
-% Front matter: the contents and the preface, unnumbered, with roman page numbers.
+% Page breaks: no widow or club lines, a page may end short rather than stretch its spaces.
+\widowpenalty=10000\clubpenalty=10000\raggedbottom
+\setlength{\headheight}{14pt}
+% Front matter: the contents, the list of figures and the preface, unnumbered, with roman
+% page numbers; the running head names the list a page belongs to. (The contents end by
+% setting tocdepth to 0 for the back matter: the list of figures needs 1.)
 \newcounter{xentsecnumdepth}
 \renewcommand{\sphinxtableofcontents}{%
   \frontmatter
   \setcounter{xentsecnumdepth}{\value{secnumdepth}}\setcounter{secnumdepth}{-1}%
-  \begingroup\parskip\z@skip\sphinxtableofcontentshook\tableofcontents\endgroup
+  \begingroup\parskip\z@skip\sphinxtableofcontentshook\tableofcontents
+  \markboth{\contentsname}{}\endgroup
+  \begingroup\parskip\z@skip\chapter*{\listfigurename}%
+  \phantomsection\addcontentsline{toc}{chapter}{\listfigurename}%
+  \markboth{\listfigurename}{}\setcounter{tocdepth}{1}\@starttoc{lof}\endgroup
 }
 \newcommand{\xentmainmatter}{\mainmatter\setcounter{secnumdepth}{\value{xentsecnumdepth}}}
 % A label whose \ref prints the given number (an exercise's, numbered as on the website).
 \newcommand{\xentlabel}[2]{\phantomsection\def\@currentlabel{#2}\label{#1}}
-% Back matter: unnumbered chapters, listed in the contents without their sections.
+% Back matter: unnumbered chapters, listed in the contents without their sections; its
+% long tables (the notation) repeat their header on each page, with no "continued" note.
 \newcommand{\xentbackmatter}{%
   \backmatter\setcounter{secnumdepth}{-1}\bookmarksetup{startatroot}%
-  \addtocontents{toc}{\protect\setcounter{tocdepth}{0}}}
+  \addtocontents{toc}{\protect\setcounter{tocdepth}{0}}%
+  \renewcommand{\sphinxtablecontinued}[1]{}}
 % Running head: the current chapter ("Chapter 5. Title" in the main matter) and the page.
 \renewcommand{\chaptermark}[1]{%
-  \markboth{\if@mainmatter\@chapapp\ \thechapter.\ \fi #1}{}}
+  \markboth{\if@mainmatter\xentchapterhead{\thechapter}\fi #1}{}}
 \renewcommand{\sectionmark}[1]{}
 \fancypagestyle{normal}{%
   \fancyhf{}%
@@ -89,7 +184,7 @@ PREAMBLE = r"""
 \fancypagestyle{plain}{%
   \fancyhf{}\fancyfoot[C]{{\py@HeaderFamily\small\thepage}}%
   \renewcommand{\headrulewidth}{0pt}\renewcommand{\footrulewidth}{0pt}}
-% Title page: one page (Sphinx's overflowed onto a blank second page).
+% Title page, then the copyright and edition page (its text: \xentcopyright).
 \newcommand{\xentmaketitle}{%
   \hypersetup{pageanchor=false}%
   \begingroup\pdfstringdefDisableCommands{\def\\{, }}%
@@ -100,38 +195,167 @@ PREAMBLE = r"""
     {\py@HeaderFamily\LARGE \@author\par}\vfill
     {\py@HeaderFamily\large \@date\par}
   \end{titlepage}%
+  \begin{titlepage}\raggedright\small\parskip=0.8em
+    \vspace*{\fill}\xentcopyright\par
+  \end{titlepage}%
   \hypersetup{pageanchor=true}}
 % Chapter and part heads in the sans-serif, coloured face of Sphinx's section heads.
 \titleformat{\chapter}[display]{\py@HeaderFamily\py@TitleColor}%
-  {\LARGE\@chapapp\ \thechapter}{8pt}{\Huge\raggedright}[\vspace{2pt}\titlerule]
+  {\LARGE\xentchapterhead{\thechapter}}{8pt}{\Huge\raggedright}[\vspace{2pt}\titlerule]
 \titleformat{name=\chapter,numberless}[display]{\py@HeaderFamily\py@TitleColor}%
   {}{0pt}{\Huge\raggedright}[\vspace{2pt}\titlerule]
 \titlespacing*{\chapter}{0pt}{0pt}{28pt}
 \titleformat{\part}[display]{\py@HeaderFamily\py@TitleColor\centering}%
-  {\huge\partname\ \thepart}{16pt}{\Huge}
+  {\huge\xentparthead{\thepart}}{16pt}{\Huge}
+% Headings keep at least four lines of their text with them.
+\preto\section{\needspace{6\baselineskip}}\preto\subsection{\needspace{5\baselineskip}}
 \makeatother
 % Figures: Sphinx shrinks an image to the line width; also to 4.2 in tall, the height that
 % xent.plotting's check (PRINT_MAX_HEIGHT) assumes when it keeps printed figure text >= 7 pt.
 \makeatletter\AtBeginDocument{\spx@image@maxheight=4.2in}\makeatother
+% Outputs wider than CODE_COLUMNS (PrintCells): smaller, so that SMALL_OUTPUT_COLUMNS fit.
+\newcommand{\xentsmallcode}{\fvset{fontsize=\fontsize{8pt}{10pt}\selectfont}}
 """
+
+#: The words of the headings, running heads and captions in each language.
+LANGUAGE_MACROS = {
+    "en": r"""
+\newcommand{\xentchapterhead}[1]{Chapter #1.\ }
+\newcommand{\xentparthead}[1]{Part #1}
+\addto\captionsenglish{\renewcommand{\contentsname}{Contents}}
+""",
+    "zh": r"""
+\newcommand{\xentchapterhead}[1]{第#1章\quad}
+\newcommand{\xentzhnumeral}[1]{\ifcase#1\or 一\or 二\or 三\or 四\or 五\or 六\or 七\or 八\or
+  九\or 十\or 十一\or 十二\fi}
+\newcommand{\xentparthead}[1]{第\xentzhnumeral{\value{part}}部分}
+\renewcommand{\contentsname}{目\quad 录}
+\renewcommand{\listfigurename}{插图目录}
+\renewcommand{\indexname}{索\quad 引}
+\renewcommand{\figurename}{图}
+\renewcommand{\tablename}{表}
+\renewcommand{\bibname}{参考文献}
+\renewcommand{\partname}{部分}
+\renewcommand{\chaptername}{章}
+\renewcommand{\appendixname}{附录}
+% Chinese text: paragraphs indented by two characters, lines a little further apart.
+\setlength{\parindent}{2em}\linespread{1.15}
+""",
+}
+
+
+def _copyright(app: Sphinx) -> str:
+    """The copyright and edition page: licence, version, date and the site's address."""
+    import datetime
+    import os
+
+    from editions.notebooks import site_url
+
+    words = _words(app)
+    try:
+        from importlib.metadata import version as _version
+
+        version = _version("xent-book")
+    except Exception:  # a source tree without the installed package
+        version = "?"
+    stamp = os.environ.get("SOURCE_DATE_EPOCH")
+    day = (
+        datetime.datetime.fromtimestamp(int(stamp), datetime.UTC).date()
+        if stamp
+        else datetime.date.today()
+    )
+    repo = app.config.html_theme_options.get("repository_url") or ""
+    site = app.config.xent_site_url or (site_url(repo) if repo else "")
+    if _lang(app.config.language) == "zh":
+        site = site.rstrip("/") + "/zh/"
+    return "\n".join(
+        [
+            r"\newcommand{\xentcopyright}{%",
+            r"{\py@HeaderFamily\bfseries \@title}\par",
+            words["edition"].format(version=version, date=day.isoformat()) + r"\par",
+            rf"{words['online']} \url{{{site}}}\par",
+            rf"{words['source']} \url{{{repo}}}\par",
+            r"\copyright\ 2026 " + _escape(words["author"]) + r".\par",
+            words["licence"] + r"\par",
+            words["solutions_note"] + "}",
+        ]
+    )
+
+
+def _translated_title(config: Config, root: str | Path, title: str) -> str:
+    """The book's title in the edition's language (the root page's catalogue has it)."""
+    from babel.messages.pofile import read_po
+
+    for folder in config.locale_dirs:
+        po = Path(root) / folder / config.language / "LC_MESSAGES"
+        po = po / f"{config.root_doc}.po"
+        if po.is_file():
+            with po.open("rb") as handle:
+                message = read_po(handle).get(title)
+            if message is not None and message.string:
+                return str(message.string)
+    return title
 
 
 def latex_config(app: Sphinx, config: Config) -> None:
     """The print edition's LaTeX settings (they only concern the LaTeX builder)."""
+    lang = _lang(config.language)
     config.latex_docclass = {**config.latex_docclass, "manual": "book"}
     elements = dict(config.latex_elements)
-    elements["preamble"] = elements.get("preamble", "") + PREAMBLE
+    # A4, 11 pt, a 400 pt text width: about 72 characters of text a line (books aim for 60-75)
+    # and CODE_COLUMNS characters of code.
+    elements["papersize"] = "a4paper"
+    elements["pointsize"] = "11pt"
+    elements["sphinxsetup"] = "hmargin={97.5pt,97.5pt}, vmargin={1in,1in}"
+    elements["fontpkg"] = FONTS + (FONTS_ZH if lang == "zh" else "")
+    verb = r"\fvset{fontsize=\fontsize{10pt}{12.5pt}\selectfont"
+    elements["fvset"] = verb + (r",formatcom=\xeCJKVerbAddon}" if lang == "zh" else "}")
+    if lang == "zh":
+        # xeCJK (Sphinx's own choice for Chinese with XeLaTeX); no babel, whose Chinese
+        # captions Sphinx cannot load: the book's captions are in LANGUAGE_MACROS.
+        elements["babel"] = ""
+        elements["polyglossia"] = ""
+        elements["fontenc"] = r"\usepackage{xeCJK}"
+    elements["preamble"] = (
+        elements.get("preamble", "")
+        + PREAMBLE
+        + LANGUAGE_MACROS[lang]
+        + "\n\\makeatletter\n"
+        + _copyright(app)
+        + "\n\\makeatother\n"
+    )
     # LaTeX's own chapter heads: fncychap's Bjarne style (Sphinx's default) capitalises titles,
     # code included ("NN.CROSSENTROPYLOSS").
     elements["fncychap"] = ""
     elements["maketitle"] = r"\xentmaketitle"
     # One-sided (printed and handed out per chapter), chapters start on the next page.
     elements.setdefault("extraclassoptions", "openany,oneside")
-    # No index: its only entries would be the glossary's terms, pointing at the glossary.
-    elements["printindex"] = ""
+    # The index: the glossary's terms (with every page that uses one) and the API's entries.
+    elements["printindex"] = r"\cleardoublepage\phantomsection\printindex"
     config.latex_elements = elements
     # No domain indices: the proof index would list labels such as "thm-gibbs".
     config.latex_domain_indices = False
+
+
+def name_document(app: Sphinx, env: Any) -> None:
+    """Another language's PDF is ``xent-book-<lang>.pdf``, titled in that language.
+
+    Run when the environment is ready (Jupyter Book sets ``latex_documents`` after Sphinx's
+    initialisation, and the LaTeX builder reads it only when it writes).
+    """
+    lang = _lang(app.config.language)
+    if app.builder.format != "latex" or lang == "en":
+        return
+    app.config.latex_documents = [
+        (
+            start,
+            f"xent-book-{lang}.tex",
+            _translated_title(app.config, app.srcdir, title),
+            _words(app)["author"],
+            *rest,
+        )
+        for start, _target, title, _author, *rest in app.config.latex_documents
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,6 +466,20 @@ def _is_web_only(output: nodes.Element) -> bool:
     return True
 
 
+def online_url(config: Config, docname: str = "") -> str:
+    """The address of the online edition in the build's language (of one page if given)."""
+    from editions.notebooks import site_url
+
+    repo = config.html_theme_options.get("repository_url") or ""
+    site = config.xent_site_url or (site_url(repo) if repo else "")
+    site = site.rstrip("/") + "/" + ("zh/" if _lang(config.language) == "zh" else "")
+    return site + (f"{docname}.html" if docname else "")
+
+
+#: A cell that only shows an ipywidgets explorer (not run by the build: ``skip-execution``).
+WIDGET_CELL = re.compile(r"^\s*(from xent\.widgets import|import xent\.widgets)", re.M)
+
+
 class PrintCells(SphinxPostTransform):
     """Reduce the notebook cells to what a printed page can use (see the module docstring).
 
@@ -254,8 +492,33 @@ class PrintCells(SphinxPostTransform):
 
     def run(self, **kwargs: Any) -> None:
         cells = [n for n in self.document.findall(nodes.container) if _element(n, "cell_code")]
+        self.noted: set[int] = set()
         for cell in cells:
             self.print_cell(cell)
+        for node in list(self.document.findall(_is_web_only_text)):
+            node.parent.remove(node)
+
+    def demo_note(self, cell: nodes.Element) -> None:
+        """One line in place of a demo (once per section): where to find it."""
+        section = cell.parent
+        while section is not None and not isinstance(section, nodes.section):
+            section = section.parent
+        if id(section) in self.noted:
+            cell.parent.remove(cell)
+            return
+        self.noted.add(id(section))
+        # The LaTeX builder transforms the whole book at once: the page is the file's.
+        docname = self.env.path2doc(cell.source or "") or self.env.docname
+        url = online_url(self.config, docname)
+        words = _words(self.config)
+        note = nodes.paragraph(
+            "",
+            "",
+            nodes.emphasis("", f"[{words['demo']} "),
+            nodes.reference("", url, refuri=url),
+            nodes.emphasis("", "]" if words is WORDS["zh"] else ".]"),
+        )
+        cell.replace_self(note)
 
     def print_cell(self, cell: nodes.Element) -> None:
         tags = set(cell.get("cell_metadata", {}).get("tags", []))
@@ -265,16 +528,10 @@ class PrintCells(SphinxPostTransform):
         if "hide-cell" in tags or CHECK_CALL.search(code):
             cell.parent.remove(cell)
             return
-        if outputs and all(_is_web_only(output) for output in outputs):
-            note = nodes.paragraph(
-                "",
-                "",
-                nodes.emphasis(
-                    "",
-                    "[An interactive demo: it runs on the website and in the chapter's notebook.]",
-                ),
-            )
-            cell.replace_self(note)
+        if (outputs and all(_is_web_only(output) for output in outputs)) or (
+            "skip-execution" in tags and WIDGET_CELL.search(code)
+        ):
+            self.demo_note(cell)
             return
         if "hide-output" in tags:
             for output in outputs:
@@ -294,6 +551,48 @@ class PrintCells(SphinxPostTransform):
                     block.rawsource = lean
         if not _parts(cell, "cell_code_source") and not outputs:
             cell.parent.remove(cell)
+
+
+# ---------------------------------------------------------------------------------------------
+# Web-only and print-only text
+# ---------------------------------------------------------------------------------------------
+
+#: The class of text that only the website and the notebooks show (``{web-only}``).
+WEB_ONLY_CLASS = "xent-web-only"
+
+
+def _is_web_only_text(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Element) and WEB_ONLY_CLASS in node.get("classes", [])
+
+
+class WebOnly(SphinxDirective):
+    """``:::{web-only}`` text for the website and the notebooks, left out of the PDF.
+
+    For sentences that only make sense on a screen (sliders, buttons, check cells). The
+    content is an ordinary block (a container), so each paragraph keeps its message in the
+    catalogues; the PDF drops it (:class:`PrintCells`).
+    """
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        container = nodes.container(classes=[WEB_ONLY_CLASS])
+        self.set_source_info(container)
+        container.extend(self.parse_content_to_nodes())
+        return [container]
+
+
+def web_only_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: Any = None,
+    content: Any = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """``{web-only}`, then run the check cell below``: words inside a sentence the PDF drops."""
+    return [nodes.inline(rawtext, text, classes=[WEB_ONLY_CLASS])], []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,7 +646,9 @@ def label_exercises(chapter: nodes.section, docname: str) -> dict[str, nodes.Ele
     return exercises
 
 
-def gather_solutions(chapter: nodes.section, docname: str) -> None:
+def gather_solutions(
+    chapter: nodes.section, docname: str, words: dict[str, str] = WORDS["en"]
+) -> None:
     """Move the chapter's solutions to a last, unnumbered section, cross-referenced both ways."""
     from sphinx_exercise.nodes import solution_node
 
@@ -355,7 +656,8 @@ def gather_solutions(chapter: nodes.section, docname: str) -> None:
     solutions = list(chapter.findall(solution_node))
     if not solutions:
         return
-    chapter += _latex("\n\\section*{Solutions}\\addcontentsline{toc}{section}{Solutions}\n")
+    name = words["solutions"]
+    chapter += _latex(f"\n\\section*{{{name}}}\\addcontentsline{{toc}}{{section}}{{{name}}}\n")
     for solution in solutions:
         target = solution.get("target_label", "")
         solution_label = f"\\detokenize{{xent-solution:{target}}}"
@@ -363,15 +665,14 @@ def gather_solutions(chapter: nodes.section, docname: str) -> None:
         solution.parent.remove(solution)
         back = ""
         if target in exercises:
-            link = (
-                f"\\hfill\\hyperref[{solution_label}]{{\\emph{{Solution on page "
-                f"\\pageref*{{{solution_label}}}}}}}"
-            )
+            page = f"\\pageref*{{{solution_label}}}"
+            on = f"{words['solution_on']} {page}" + (" 页" if words is WORDS["zh"] else "")
+            link = f"\\hfill\\hyperref[{solution_label}]{{\\emph{{{on}}}}}"
+            # The link stays on the page of the exercise's last lines.
+            exercises[target].append(_latex("\\nopagebreak[4]\n"))
             exercises[target].append(nodes.paragraph("", "", _latex(link)))
-            back = (
-                f"\\hyperref[{exercise_label}]{{\\emph{{(The exercise is on page "
-                f"\\pageref*{{{exercise_label}}}.)}}}}"
-            )
+            back_text = words["exercise_on"].format(f"\\pageref*{{{exercise_label}}}")
+            back = f"\\hyperref[{exercise_label}]{{\\emph{{{back_text}}}}}"
         anchor = _latex(f"\\phantomsection\\label{{{solution_label}}}{back}")
         solution.insert(_after_title(solution), nodes.paragraph("", "", anchor))
         chapter += solution
@@ -428,6 +729,252 @@ def wrap_long_tables(doctree: nodes.document) -> None:
             table["classes"].append("colwidths-given")
 
 
+# ---------------------------------------------------------------------------------------------
+# Page breaks, references, bookmarks, index
+# ---------------------------------------------------------------------------------------------
+
+
+def _needspace(lines: int) -> nodes.raw:
+    return _latex(f"\\needspace{{{lines}\\baselineskip}}\n")
+
+
+def _before(node: nodes.Node, new: nodes.Node) -> None:
+    node.parent.insert(node.parent.index(node), new)
+
+
+def _code_lines(cell: nodes.Element) -> int:
+    return sum(len(b.astext().splitlines()) for b in cell.findall(nodes.literal_block))
+
+
+def small_wide_code(doctree: nodes.document) -> None:
+    """Code wider than CODE_COLUMNS (an output, an error message, xent's source shown with
+    literalinclude) is set smaller, SMALL_OUTPUT_COLUMNS a line, rather than wrapped."""
+    from sphinx_exercise.nodes import exercise_enumerable_node, solution_node
+
+    boxes = (nodes.Admonition, nodes.list_item, solution_node, exercise_enumerable_node)
+    blocks = (nodes.literal_block, nodes.doctest_block)
+    for block in list(doctree.findall(lambda n: isinstance(n, blocks))):
+        if block.parent is None:
+            continue
+        # A box or a list is narrower: its code gets BOXED_CODE_COLUMNS.
+        boxed = any(isinstance(a, boxes) for a in _ancestors(block.parent))
+        limit = BOXED_CODE_COLUMNS if boxed else CODE_COLUMNS
+        output = any(_element(a, "cell_code_output") for a in _ancestors(block.parent))
+        text = block.astext()
+        if output and max(map(len, text.splitlines() or [""])) > SMALL_OUTPUT_COLUMNS - 2:
+            # A printed line (an error message) too long even for the smaller type: broken
+            # at spaces, its continuation indented, as a terminal would show it.
+            fill = textwrap.TextWrapper(
+                SMALL_OUTPUT_COLUMNS - 2, subsequent_indent="  ", break_on_hyphens=False
+            )
+            lines = [
+                fill.fill(line) if len(line) > fill.width else line for line in text.split("\n")
+            ]
+            block.children = [nodes.Text("\n".join(lines))]
+            block.rawsource = "\n".join(lines)
+        if max(map(len, block.astext().splitlines() or [""])) > limit:
+            index = block.parent.index(block)
+            block.parent.insert(index + 1, _latex(r"\endgroup" + "\n"))
+            block.parent.insert(index, _latex(r"\begingroup\xentsmallcode" + "\n"))
+
+
+def keep_together(doctree: nodes.document) -> None:
+    """Page-break hints: short code blocks whole, with the sentence that introduces them.
+
+    A code cell of up to 12 lines is not split (``\\needspace`` of its lines); a longer one
+    starts with at least 6 lines on the page. A paragraph ending with a colon right before a
+    cell stays with the cell's first lines. Exercise and solution boxes, rubrics (the API's
+    "Parameters") and field lists start only where a few of their lines fit.
+    """
+    from sphinx_exercise.nodes import exercise_enumerable_node, solution_node
+
+    for cell in list(doctree.findall(lambda n: _element(n, "cell_code"))):
+        if cell.parent is None:
+            continue
+        lines = _code_lines(cell)
+        need = min(lines, 12) + 2 if lines <= 12 else 8
+        index = cell.parent.index(cell)
+        before = cell.parent[index - 1] if index > 0 else None
+        if isinstance(before, nodes.paragraph) and before.astext().rstrip().endswith((":", "：")):
+            _before(before, _needspace(len(before.astext()) // 70 + 1 + min(need, 8)))
+        else:
+            _before(cell, _needspace(need))
+    for node in list(doctree.findall(exercise_enumerable_node)):
+        _before(node, _needspace(9))
+    for node in list(doctree.findall(solution_node)):
+        _before(node, _needspace(7))
+    for node in list(doctree.findall(lambda n: isinstance(n, (nodes.rubric, nodes.field_list)))):
+        if node.parent is not None:
+            _before(node, _needspace(5))
+
+
+#: LaTeX math commands and what a bookmark (plain text) shows for them.
+MATH_TEXT = {
+    r"\log": "log",
+    r"\ln": "ln",
+    r"\exp": "exp",
+    r"\max": "max",
+    r"\min": "min",
+    r"\sum": "Σ",
+    r"\Vert": "‖",
+    r"\|": "‖",
+    r"\mid": "|",
+    r"\infty": "∞",
+    r"\to": "→",
+    r"\leq": "≤",
+    r"\le": "≤",
+    r"\geq": "≥",
+    r"\ge": "≥",
+    r"\cdot": "·",
+    r"\times": "×",
+    r"\approx": "≈",
+    r"\neq": "≠",
+    r"\alpha": "α",
+    r"\beta": "β",
+    r"\gamma": "γ",
+    r"\varepsilon": "ε",
+    r"\epsilon": "ε",
+    r"\theta": "θ",
+    r"\lambda": "λ",
+    r"\mu": "μ",
+    r"\pi": "π",
+    r"\sigma": "σ",
+    r"\tau": "τ",
+    r"\eta": "η",
+    r"\partial": "∂",
+    r"\nabla": "∇",
+    r"\,": " ",
+    r"\;": " ",
+    r"\ ": " ",
+    r"\quad": " ",
+}
+
+
+def plain_math(tex: str) -> str:
+    r"""A formula as plain text for a PDF bookmark.
+
+    Parameters
+    ----------
+    tex : str
+        The LaTeX of an inline formula.
+
+    Returns
+    -------
+    str
+        Its text with commands replaced by their Unicode symbols, a minus sign for ``-``,
+        and braces, ``_`` and ``^`` (and other commands' backslashes) dropped.
+
+    Examples
+    --------
+    >>> plain_math(r"-\log_2 p")
+    '−log2 p'
+    >>> plain_math(r"D_{\mathrm{KL}}(p \,\Vert\, q)")
+    'DKL(p ‖ q)'
+    """
+    text = re.sub(r"\\(?:mathrm|text|mathbf|mathit|operatorname|boldsymbol)\s*", "", tex)
+    for command in sorted(MATH_TEXT, key=len, reverse=True):
+        text = re.sub(re.escape(command) + r"(?![A-Za-z])", MATH_TEXT[command], text)
+    text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2", text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    text = re.sub(r"[{}_^]", "", text).replace("-", "−")
+    return " ".join(text.split())
+
+
+def bookmarkable_titles(doctree: nodes.document) -> None:
+    """Titles with a formula get a plain-text version for the PDF's bookmarks.
+
+    Without it hyperref drops the formula's commands and keeps their arguments ("1.5 The
+    shape of -2 p").
+    """
+    for title in doctree.findall(nodes.title):
+        for math in list(title.findall(nodes.math)):
+            tex = math.astext()
+            raw = f"\\texorpdfstring{{\\({tex}\\)}}{{{_escape(plain_math(tex))}}}"
+            math.replace_self(_latex(raw))
+
+
+def number_chapter_references(
+    doctree: nodes.document, chapters: dict[str, int], titles: dict[str, str], words: dict
+) -> None:
+    """A reference to a numbered chapter by its title prints "Chapter 5" (and links to it).
+
+    On the website the chapter's title is the link; printed, a title ending in "?" before the
+    sentence's full stop read "...one event?." and gave no number or page.
+    """
+    for ref in list(doctree.findall(nodes.reference)):
+        uri = ref.get("refuri", "")
+        if not uri.startswith("%"):
+            continue
+        doc = uri[1:].partition("#")[0]
+        if doc in chapters and ref.astext().strip() == titles.get(doc):  # {doc} or {ref}
+            ref.children = [nodes.Text(words["chapter"].format(chapters[doc]))]
+
+
+def minus_signs(doctree: nodes.document) -> None:
+    """A hyphen before a digit in the prose (a glued "-144") prints as a minus sign."""
+    skip = (
+        nodes.literal,
+        nodes.literal_block,
+        nodes.doctest_block,
+        nodes.math,
+        nodes.math_block,
+        nodes.raw,
+        addnodes.desc_signature,
+    )
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if parent is None or any(isinstance(a, skip) for a in _ancestors(parent)):
+            continue
+        new = re.sub(r"(?<![\w\-−.])-(?=\d)", "−", str(text))
+        if new != str(text):
+            parent.replace(text, nodes.Text(new))
+
+
+def _ancestors(node: nodes.Node):
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def index_terms(doctree: nodes.document, language: str) -> None:
+    """Every use of a glossary term ({term}) is an index entry under the term, as the glossary is.
+
+    In the Chinese edition an entry sorts by its English term (makeindex cannot sort Chinese).
+    """
+    terms: dict[str, str] = {}
+    for term in doctree.findall(nodes.term):
+        for ident in term.get("ids", []):
+            terms[ident] = term.astext().strip()
+    for ref in list(doctree.findall(nodes.reference)):
+        anchor = ref.get("refuri", "").partition("#")[2] or ref.get("refid", "")
+        if not any("std-term" in c.get("classes", []) for c in ref.findall(nodes.inline)):
+            continue
+        name = next((terms[i] for i in terms if i.endswith(anchor) and anchor), None)
+        if name is None:
+            continue
+        key = anchor.rsplit(":", 1)[-1].removeprefix("term-").replace("-", " ")
+        ref.parent.insert(ref.parent.index(ref) + 1, _latex(_index_entry(name, key, language)))
+    if language == "zh":  # the glossary's own entries, sorted the same way
+        for index in list(doctree.findall(addnodes.index)):
+            entries = index.get("entries", [])
+            raws = []
+            for kind, text, target, _main, _key in entries:
+                if (kind == "single" and target.startswith("term-")) or "term-" in target:
+                    key = target.rsplit(":", 1)[-1].removeprefix("term-").replace("-", " ")
+                    raws.append(_index_entry(text, key, language))
+            if raws and len(raws) == len(entries):
+                index.replace_self(_latex("".join(raws)))
+
+
+def _index_entry(name: str, key: str, language: str) -> str:
+    def quote(text: str) -> str:
+        return re.sub(r'([!@|"])', r'"\1', _escape(text))
+
+    # The glossary's own entry (Sphinx's) reads \spxentry{term}: the same text merges with it.
+    sort = quote(key) if language == "zh" and key else quote(name)
+    return f"\\index{{{sort}@\\spxentry{{{quote(name)}}}}}"
+
+
 def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Give the assembled LaTeX document the book's structure (see the module docstring)."""
     if app.builder.format != "latex" or docname != app.config.root_doc:
@@ -449,7 +996,8 @@ def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
     # The intro (everything but its title, which is the book's) becomes the preface.
     title, *body = top.children
-    preface = nodes.section("", nodes.title("", "Preface"), *body)
+    words = _words(app)
+    preface = nodes.section("", nodes.title("", words["preface"]), *body)
     top.children = []
     top += title
     top += preface
@@ -472,14 +1020,32 @@ def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             if chapter is not None:
                 chapter["docname"] = doc
                 if numbered:
-                    gather_solutions(chapter, doc)
+                    gather_solutions(chapter, doc, words)
                 else:
                     sof.replace(chapter, _bibliography_here(chapter, doctree))
+            if doc.endswith("/api"):  # the API reference: reference matter, set smaller
+                top += _latex("\n\\begingroup\\small\n")
+                top += sof
+                top += _latex("\n\\endgroup\n")
+                continue
             top += sof
+
+    numbers = [doc for _, numbered, docs in parts if numbered for doc in docs]
+    chapters = {doc: n for n, doc in enumerate(numbers, start=1)}
+    titles = {doc: app.env.titles[doc].astext() for doc in numbers if doc in app.env.titles}
+    number_chapter_references(doctree, chapters, titles, words)
+    bookmarkable_titles(doctree)
+    minus_signs(doctree)
+    index_terms(doctree, _lang(app.config.language))
+    small_wide_code(doctree)
+    keep_together(doctree)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", latex_config)
+    app.connect("env-updated", name_document)
     app.add_post_transform(PrintCells)
+    app.add_directive("web-only", WebOnly)
+    app.add_role("web-only", web_only_role)
     app.connect("doctree-resolved", arrange_book, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -54,7 +54,7 @@ SLOW_FILES = {"test_experiments.py", "test_packaging.py"}
 #: Session fixtures that run a build in the session build's folder (the PDF; the catalogues'
 #: gettext templates): under pytest-xdist they run one at a time (a file lock), since the PDF
 #: build empties the execution cache that the gettext build reads.
-BUILD_FOLDER_FIXTURES = {"pdf_build", "current_catalogues"}
+BUILD_FOLDER_FIXTURES = {"pdf_build", "pdf_build_zh", "current_catalogues"}
 #: Fixtures that put a test in the full tier: the book build, a browser, a JupyterLab server.
 SLOW_FIXTURES = {"built_site", "built_site_zh", "browser", "offline_page", "lab"}
 

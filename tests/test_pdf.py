@@ -11,6 +11,7 @@ environment and no chapter is executed a second time.
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import re
 import shutil
@@ -60,28 +61,40 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-@pytest.fixture(scope="session")
-def pdf_build(built_site: Path) -> Path:
-    """Build the PDF (Sphinx LaTeX + XeLaTeX) once; return the LaTeX output folder."""
-    if not all(shutil.which(tool) for tool in ("xelatex", "latexmk", "pdftotext")):
+def build_pdf(built_site: Path, language: str) -> Path:
+    """Build one language's PDF in the website build's folder; return its LaTeX folder.
+
+    ``XENT_BUILT_PDF=1`` (with ``XENT_BUILT_SITE``, never in CI) reuses PDFs already built
+    there, while iterating on the tests themselves.
+    """
+    if not all(shutil.which(tool) for tool in ("xelatex", "latexmk", "pdftotext", "pdffonts")):
         message = "TeX Live or poppler-utils is not installed (see the README's PDF section)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
     out = built_site.parent.parent  # <out>/_build/html -> <out>: the same Sphinx environment
-    cmd = build_command("--path-output", str(out), "--language", "en", "--builder", "pdflatex")
+    folder = out / "_build" / ("latex" if language == "en" else "latex-zh")
+    if os.environ.get("XENT_BUILT_PDF") and not os.environ.get("CI") and folder.is_dir():
+        return folder
+    cmd = build_command("--path-output", str(out), "--language", language, "--builder", "pdflatex")
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     assert result.returncode == 0, (
         f"the PDF build failed:\n{(result.stdout + result.stderr)[-4000:]}"
     )
-    return out / "_build" / "latex"
+    return folder
 
 
 @pytest.fixture(scope="session")
-def book(pdf_build: Path) -> Book:
+def pdf_build(built_site: Path) -> Path:
+    """Build the PDF (Sphinx LaTeX + XeLaTeX) once; return the LaTeX output folder."""
+    return build_pdf(built_site, "en")
+
+
+def read_book(folder: Path, target: str) -> Book:
+    """The text (per page, also with its layout), page labels and outline of a built PDF."""
     from pypdf import PdfReader
 
-    pdf = pdf_build / f"{TARGET}.pdf"
+    pdf = folder / f"{target}.pdf"
 
     def text(*options: str) -> list[str]:
         run = subprocess.run(
@@ -102,7 +115,12 @@ def book(pdf_build: Path) -> Book:
                 )
 
     walk(reader.outline, 0)
-    return Book(pdf_build, text(), text("-layout"), list(reader.page_labels), outline)
+    return Book(folder, text(), text("-layout"), list(reader.page_labels), outline)
+
+
+@pytest.fixture(scope="session")
+def book(pdf_build: Path) -> Book:
+    return read_book(pdf_build, TARGET)
 
 
 @pytest.fixture(scope="session")
@@ -154,8 +172,9 @@ def test_pdf_references_resolve(pdf_build: Path) -> None:
 
 
 def test_outline_has_the_websites_parts_and_chapters(book: Book, website: list) -> None:
-    """Bookmarks: the preface, each numbered part with its chapters, then the back matter."""
-    expected: list[tuple[int, str]] = [(0, "Preface")]
+    """Bookmarks: the list of figures, the preface, each numbered part with its chapters, then
+    the back matter and the index."""
+    expected: list[tuple[int, str]] = [(0, "List of Figures"), (0, "Preface")]
     part = 0
     for caption, chapters in website:
         if chapters[0].number:
@@ -164,6 +183,7 @@ def test_outline_has_the_websites_parts_and_chapters(book: Book, website: list) 
             expected += [(1, f"{ch.number} {ch.title}") for ch in chapters]
         else:  # the back matter: unnumbered chapters at the top level, no part of their own
             expected += [(0, ch.title) for ch in chapters]
+    expected.append((0, "Index"))
     got = [
         (depth, title)
         for depth, title, _ in book.outline
@@ -339,3 +359,185 @@ def test_strip_glue_keeps_the_code_a_reader_needs() -> None:
     assert strip_glue("print(1)\n") == "print(1)\n"  # nothing to strip: untouched
     assert strip_glue("glue('a', 1, display=False)") == ""
     assert strip_glue("def broken(:\n    glue('a', 1)") == "def broken(:\n    glue('a', 1)"
+
+
+# ---------------------------------------------------------------------------------------------
+# A book worth printing: code that fits, print wording, apparatus (issue 25)
+# ---------------------------------------------------------------------------------------------
+
+#: Phrases that only make sense on a screen; neither PDF may print them.
+WEB_ONLY_PHRASES = {
+    "en": ("click", "slider", "below runs in your browser", "check cell"),
+    "zh": ("点击", "滑块", "在你的浏览器中运行", "检查单元格"),
+}
+
+
+def _identifiers() -> set[str]:
+    """Every name of the chapters' code and of xent (six characters or more)."""
+    names: set[str] = set()
+    sources = [cell for path in (ROOT / "chapters").glob("*.md") for _, cell in _code_cells(path)]
+    sources += [path.read_text("utf-8") for path in (ROOT / "code" / "xent").rglob("*.py")]
+    for source in sources:
+        names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]{5,}", source))
+    return names
+
+
+def wrapped_code_lines(book: Book) -> list[str]:
+    """Lines that LaTeX broke with a continuation marker (a line too long for the page)."""
+    # pdftotext reads the hooked arrow as "↪" or as its two glyphs, ",→"
+    return [
+        line for page in book.pages for line in page.splitlines() if "↪" in line or ",→" in line
+    ]
+
+
+def hyphenated_identifiers(book: Book) -> list[str]:
+    """Code names split by a hyphen at a line end ("BCEWithLog-" / "itsLoss")."""
+    names = _identifiers()
+    found = []
+    for page in book.pages:
+        lines = page.splitlines()
+        for line, following in itertools.pairwise(lines):
+            head = re.search(r"([A-Za-z_][A-Za-z0-9_.]*)-$", line.rstrip())
+            tail = re.match(r"\s*([A-Za-z0-9_]+)", following)
+            if head and tail:
+                joined = head[1].rsplit(".", 1)[-1] + tail[1]
+                if joined in names and f"{head[1]}-{tail[1]}" not in " ".join(names):
+                    found.append(f"{head[1]}-/{tail[1]}")
+    return found
+
+
+def _back_matter(book: Book) -> int:
+    """The index of the back matter's first page (after the last chapter)."""
+    return next(
+        page
+        for depth, title, page in book.outline
+        if depth == 0
+        and page > 0
+        and title.split()[0] not in ("List", "Preface", "插图目录", "前言")
+        and not re.match(r"[IVX]+ ", title)
+        and not re.match(r"\d", title)
+    )
+
+
+def web_only_phrases(book: Book, language: str) -> list[str]:
+    """The web-only phrases printed in the preface or a chapter.
+
+    The instructors' appendix is left out: its check cells and folded solutions ("until
+    clicked") are the student and notebook editions', which a printed copy's reader uses too.
+    """
+    text = _words("\n".join(book.pages[: _back_matter(book)])).lower()
+    return [p for p in WEB_ONLY_PHRASES[language] if p in text]
+
+
+def pdf_fonts(book: Book, target: str) -> str:
+    pdf = book.folder / f"{target}.pdf"
+    return subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+
+
+def test_code_fits_the_page_without_wrapping(book: Book) -> None:
+    """No code or output line of the preface and chapters is wrapped (the back matter's
+    instructors' shell commands, over 100 characters, still are)."""
+    wrapped = wrapped_code_lines(Book(book.folder, book.pages[: _back_matter(book)], [], [], []))
+    assert not wrapped, f"{len(wrapped)} code or output lines wrapped (↪): {wrapped[:5]}"
+
+
+def test_code_names_are_never_hyphenated(book: Book) -> None:
+    found = hyphenated_identifiers(book)
+    assert not found, f"code names hyphenated at a line end: {found[:10]}"
+
+
+def test_code_font_is_dejavu_sans_mono(book: Book) -> None:
+    fonts = pdf_fonts(book, TARGET)
+    assert "DejaVuSansMono" in fonts, fonts
+    assert "FreeMono" not in fonts, "the old code font (which hyphenates) is still used"
+    assert "LMRoman" in fonts, "the text is not set in Latin Modern (matching the formulas)"
+
+
+def test_no_web_only_wording(book: Book) -> None:
+    """Sliders, buttons, clicks and check cells are the website's and the notebooks' business."""
+    assert not web_only_phrases(book, "en")
+
+
+def test_demos_point_to_the_online_edition(book: Book) -> None:
+    """Each demo left out of the PDF says where it is: the chapter's page online."""
+    text = _squeeze("\n".join(book.pages))  # the address may be broken across lines
+    demo = _squeeze("Interactive demo: in the chapter's notebook and in the online edition,")
+    notes = re.findall(rf"{re.escape(demo)}(https://[^\]]+?\.html)", text)
+    assert notes and all(re.search(r"/chapters/\d\d_\w+\.html$", n) for n in notes), notes
+
+
+def test_copyright_page(book: Book) -> None:
+    """The page after the title: edition, date, licence and the online edition's address."""
+    import xent
+
+    page = _words(book.pages[1])
+    assert f"Edition {xent.__version__}" in page, page
+    assert "CC BY 4.0" in page and "MIT licence" in page, page
+    assert re.search(r"online edition, with every demo and the notebooks, is at https://\S+", page)
+    assert "solutions are at the end of that chapter" in page
+
+
+def test_index_and_list_of_figures(book: Book, website: list, built_site: Path) -> None:
+    """A list of figures with every figure of the website, and an index of the glossary's terms."""
+    titles = [title for depth, title, _ in book.outline]
+    assert "List of Figures" in titles and "Index" in titles, titles
+    start = next(page for depth, title, page in book.outline if title == "List of Figures")
+    end = next(page for depth, title, page in book.outline if title == "Preface")
+    listed = _words(" ".join(book.pages[start:end]))
+    figures = 0
+    for chapter in _numbered(website):
+        soup = BeautifulSoup(
+            (built_site / "chapters" / chapter.href).read_text("utf-8"), "html.parser"
+        )
+        for figure in soup.select("figure[id] span.caption-number"):
+            number = figure.get_text().split()[-1]
+            assert re.search(rf"(^| ){re.escape(number)}( |$)", listed), f"Fig. {number} not listed"
+            figures += 1
+    assert figures >= 20
+    index = next(page for depth, title, page in book.outline if title == "Index")
+    entries = _words(" ".join(book.pages[index:]))
+    glossary = BeautifulSoup(
+        (built_site / "chapters" / "glossary.html").read_text("utf-8"), "html.parser"
+    )
+    for link in glossary.select("a.headerlink"):
+        link.decompose()
+    terms = [_words(dt.get_text()) for dt in glossary.select("dl.glossary dt")]
+    assert terms, "the glossary has no terms"
+    missing = [t for t in terms if t.lower() not in entries.lower()]
+    assert not missing, f"glossary terms not in the index: {missing}"
+    # An entry lists pages where the term is used, not only the glossary's own page.
+    assert re.search(r"cross-entropy,? (\d+, )+\d+", entries, re.I), entries[:500]
+
+
+def test_chapter_references_give_the_number(book: Book, website: list) -> None:
+    """ "see Chapter 2", not the chapter's title (which printed "...one event?.")."""
+    text = _words("\n".join(book.pages))
+    assert "?." not in text
+    assert re.search(r"\bChapter \d\b", text)
+
+
+def test_bookmarks_of_titles_with_formulas_are_readable(book: Book) -> None:
+    from editions.pdf import plain_math
+
+    expected = []
+    for path in sorted((ROOT / "chapters").glob("0*.md")):
+        for heading in re.findall(r"^#{2,3} (.*\$.*)$", path.read_text("utf-8"), re.M):
+            expected.append(_words(re.sub(r"\$([^$]+)\$", lambda m: plain_math(m[1]), heading)))
+    titles = [title.replace("’", "'") for _, title, _ in book.outline]
+    assert expected, "no heading with a formula to check"
+    for heading in expected:
+        assert any(title.endswith(heading) for title in titles), (heading, titles)
+
+
+def test_text_line_length_suits_a_book(book: Book) -> None:
+    """A line of prose holds 60 to 80 characters (books aim for 60-75), not 119."""
+    spans = _chapter_pages(book)
+    first, last = spans["2"]
+    lengths = sorted(
+        len(line)
+        for page in book.pages[first : last + 1]
+        for line in page.splitlines()
+        if len(line) > 40 and line.rstrip()[-1:] not in ".:" and " " in line
+    )
+    median = lengths[len(lengths) // 2]
+    assert 55 <= median <= 82, median
