@@ -170,8 +170,14 @@ FOCUS_INIT_JS = """
     + (el.getAttribute('aria-label') || el.textContent || '').trim().replace(/\\s+/g, ' ')
       .slice(0, 40) + '"';
   window.__xentFocus = [];
+  window.__xentSeen = new Set();
+  window.__xentWrapped = false;
   document.addEventListener('focusin', e => {
     const el = e.target;
+    // The walk has come round to a stop it has seen: the page's stops are all recorded.
+    if (window.__xentSeen.has(el)) { window.__xentWrapped = true; return; }
+    if (window.__xentWrapped) return;
+    window.__xentSeen.add(el);
     window.__xentFocus.push({name: name(el), on: look(el), visible: el.matches(':focus-visible'),
       clipped: clipped(el), math: !!el.closest('mjx-container'), off: null});
     el.__xentStop = window.__xentFocus.length - 1;
@@ -266,19 +272,21 @@ class Sizes:
 
 async def walk(page: Any, key: str, audit: Audit) -> None:
     """Press Tab until focus leaves the page; record every stop's look with and without focus."""
-    await page.evaluate("() => { window.__xentFocus = []; document.activeElement?.blur(); }")
+    await page.evaluate(
+        "() => { window.__xentFocus = []; window.__xentSeen = new Set();"
+        " window.__xentWrapped = false; document.activeElement?.blur(); }"
+    )
     await page.evaluate("() => window.scrollTo(0, 0)")
-    for _ in range(MAX_TABS):
-        await page.keyboard.press("Tab")
-        left = await page.evaluate(
-            "() => window.__xentFocus.length > 1 && (document.activeElement === document.body"
-            " || document.activeElement === null)"
-        )
-        if left:
+    presses = 0
+    while presses < MAX_TABS:  # in bursts of 10: a stop is recorded by the page's listeners
+        for _ in range(10):
+            await page.keyboard.press("Tab")
+        presses += 10
+        if await page.evaluate("() => window.__xentWrapped"):
             break
     audit.focus[key] = await page.evaluate("() => window.__xentFocus")
     if DEBUG:
-        print(f"{audit.url} {key}: {_ + 1} presses", file=sys.stderr, flush=True)
+        print(f"{audit.url} {key}: {presses} presses", file=sys.stderr, flush=True)
 
 
 async def read_page(browser: Any, base: str, doc: str, sizes: Sizes, axe: str) -> Audit:

@@ -92,12 +92,10 @@ def _dark(colour: str) -> str:
 
 
 def _dark_palette() -> str:
-    """CSS giving every palette colour, as a fill or a stroke, its dark-mode colour."""
-    rules = []
-    for colour in dict.fromkeys(c.upper() for c in PALETTE.values()):
-        dark = _dark(colour)
-        for attr in ("fill", "stroke"):
-            rules.append(f"& [{attr}='{colour}' i]{{{attr}:{dark}}}")
+    """CSS giving the demos' data colours (fills; the blue and vermillion lines' strokes) their
+    dark-mode colours."""
+    rules = [f"& [fill='{c}']{{fill:{_dark(c)}}}" for c in CYCLE]
+    rules += [f"& [stroke='{c}']{{stroke:{_dark(c)}}}" for c in CYCLE[:2]]
     return "".join(rules)
 
 
