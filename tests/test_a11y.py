@@ -150,7 +150,7 @@ FOCUS_INIT_JS = """
   // Whether a drawn outline can be seen: not clipped away by an ancestor that hides overflow.
   const clipped = el => {
     const s = getComputedStyle(el);
-    const pad = parseFloat(s.outlineWidth) + Math.max(0, parseFloat(s.outlineOffset) || 0);
+    const pad = Math.max(0, parseFloat(s.outlineWidth) + (parseFloat(s.outlineOffset) || 0));
     const r = el.getBoundingClientRect();
     for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
       const ps = getComputedStyle(p);
@@ -218,7 +218,10 @@ minPx => {
       const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
       if (!own || el.tagName === 'STYLE' || el.tagName === 'SCRIPT') continue;
       let px = parseFloat(getComputedStyle(el).fontSize);
-      if (el instanceof SVGGraphicsElement) px *= el.getScreenCTM().a;
+      if (el instanceof SVGGraphicsElement) {
+        const m = el.getScreenCTM();  // rotated text too: the scale is the matrix's norm
+        px *= Math.hypot(m.a, m.b);
+      }
       if (px < minPx - 0.05) small.push(demo.id + ' ' + el.tagName.toLowerCase() + ' "'
         + el.textContent.trim().slice(0, 20) + '" ' + px.toFixed(1) + ' px');
     }

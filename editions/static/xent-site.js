@@ -64,8 +64,14 @@
     if (back) back.focus();
   });
 
-  // Collapsible blocks: the toggle button is named by the block's title.
   document.addEventListener("DOMContentLoaded", () => {
+    // The chapter list is a landmark (its site title sat outside every landmark).
+    const sidebar = document.querySelector(".bd-sidebar-primary");
+    if (sidebar && !sidebar.closest("nav, [role=navigation]")) {
+      sidebar.setAttribute("role", "navigation");
+      sidebar.setAttribute("aria-label", document.querySelector("nav.bd-links")?.getAttribute("aria-label") || "Chapters");
+    }
+    // Collapsible blocks: the toggle button is named by the block's title.
     for (const button of document.querySelectorAll(".admonition-title > button.toggle-button")) {
       const title = button.parentElement.cloneNode(true);
       title.querySelectorAll("button, .headerlink").forEach((el) => el.remove());
