@@ -495,3 +495,28 @@ if __name__ == "__main__":
         detail = {key: dataclasses.asdict(audit) for key, audit in result.items()}
         Path(os.environ["XENT_A11Y_DETAIL"]).write_text(json.dumps(detail, indent=1))
     print(json.dumps(summary(result), indent=1))
+
+
+@pytest.mark.parametrize("language", list(SITES))
+def test_escape_from_search_returns_focus(built_site: Path, browser: Any, language: str) -> None:
+    """Escape closes the search box and gives focus back to the button that opened it."""
+    with SiteServer(built_site, language) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(f"{server.url}chapters/intro.html", wait_until="load")
+            button = page.locator("button.search-button__button:visible").first
+            button.focus()
+            page.keyboard.press("Enter")
+            page.wait_for_function(
+                "() => document.activeElement?.matches('form.bd-search input')",
+                timeout=patience(10_000),
+            )
+            page.keyboard.press("Escape")
+            focused = page.evaluate(
+                "() => document.activeElement === document.body ? 'body'"
+                " : document.activeElement.className"
+            )
+        finally:
+            context.close()
+    assert "search-button__button" in focused, f"after Escape, focus is on {focused!r}"
