@@ -309,7 +309,7 @@ def surprisal_demo_html(p: float = 0.25) -> str:
     >>> html = surprisal_demo_html(0.125)
     >>> 'name="p" min="0.001" max="1" step="0.001" value="0.125"' in html
     True
-    >>> "http" not in html and len(html) < 5000
+    >>> "http" not in html and len(html) < 6000
     True
     """
     lo, hi, _ = SURPRISAL_RANGE
