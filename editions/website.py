@@ -128,6 +128,8 @@ STYLESHEET = "xent-site.css"
 #: Search snippets from the chapter's text, and a ranking that puts chapters before the glossary.
 SEARCH_SCRIPT = "xent-search.js"
 SEARCH_SCORER = "xent-scorer.js"
+#: The site's behaviour for keyboard and phone readers (focus after search, equations that fit).
+SITE_SCRIPT = "xent-site.js"
 
 
 def drop_fontawesome_script(app: Sphinx, exception: Exception | None) -> None:
@@ -145,6 +147,96 @@ def drop_fontawesome_script(app: Sphinx, exception: Exception | None) -> None:
             page.write_text(lean, encoding="utf-8")
 
 
+#: A solution's title: its "Exercise N" link becomes plain text (the title opens the solution;
+#: a link there was an extra Tab stop whose Enter jumped away instead).
+SOLUTION_TITLE = re.compile(
+    r'(<div class="solution dropdown[^"]*"[^>]*>\s*<p class="admonition-title">[^<]*)'
+    r'<a class="reference internal" href="[^"]*">([^<]*)</a>'
+)
+#: sphinx-exercise gives every exercise's and solution's body the same id.
+SHARED_IDS = re.compile(r'<section id="(exercise|solution)-content">')
+#: myst-nb's collapsed cells: a summary whose aria-label ("Toggle hidden content") differs from
+#: the words it shows ("Show code cell source"), in both languages; without it the summary is
+#: named by what it shows (WCAG 2.5.3).
+SUMMARY_LABEL = re.compile(r'<summary aria-label="Toggle hidden content">')
+#: sphinxcontrib-bibtex marks each entry with the deprecated ARIA role ``doc-biblioentry``
+#: inside a ``role="list"``: a list item is what the list needs.
+BIBLIOENTRY = re.compile(r'role="doc-biblioentry"')
+#: The theme preloads its three icon fonts (293 KiB) on every page, although a page draws about
+#: ten icons: without the preload a font loads only when an icon needs it.
+FONT_PRELOAD = re.compile(
+    r'\s*<link rel="preload" as="font" type="font/woff2" crossorigin '
+    r'href="[^"]*_static/vendor/fontawesome/[^"]*"\s*/>'
+)
+
+#: Rewrites of every written page (pattern, replacement), see the patterns above.
+PAGE_FIXES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (SOLUTION_TITLE, r'\1<span class="xent-exercise-ref">\2</span>'),
+    (SHARED_IDS, r'<section class="\1-content">'),
+    (SUMMARY_LABEL, "<summary>"),
+    (BIBLIOENTRY, 'role="listitem"'),
+    (FONT_PRELOAD, ""),
+)
+
+
+def fix_pages(app: Sphinx, exception: Exception | None) -> None:
+    """Apply ``PAGE_FIXES`` to every written page (both languages' builds)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        fixed = html
+        for pattern, replacement in PAGE_FIXES:
+            fixed = pattern.sub(replacement, fixed)
+        if fixed != html:
+            page.write_text(fixed, encoding="utf-8")
+
+
+def _has_math(doctree: Any) -> bool:
+    """Whether a page has anything for MathJax: math nodes, or TeX in raw HTML or outputs."""
+    if doctree is None:
+        return False
+    if any(True for _ in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))):
+        return True
+    tex = re.compile(r"\\\(|\\\[|\$\$|\\begin\{")
+    return any(tex.search(node.astext()) for node in doctree.findall(nodes.raw))
+
+
+def drop_unused_mathjax(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """A page with no math loads no MathJax (257 KiB gzipped): its script and configuration."""
+    if "script_files" not in context or _has_math(doctree):
+        return
+
+    def is_mathjax(asset: Any) -> bool:
+        filename = str(getattr(asset, "filename", asset) or "")
+        body = str(getattr(asset, "attributes", {}).get("body", ""))
+        return filename.endswith(MATHJAX_PATH) or "window.MathJax" in body
+
+    context["script_files"] = [a for a in context["script_files"] if not is_mathjax(a)]
+
+
+#: MathJax's settings on the site (merged into ``mathjax3_config``): formulas are not Tab
+#: stops (its menu stays on a right click; screen readers read the formulas' MathML
+#: without focusing them).
+MATHJAX_OPTIONS = {"options": {"menuOptions": {"settings": {"inTabOrder": False}}}}
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+    return into
+
+
+def configure_mathjax(app: Sphinx) -> None:
+    """Merge ``MATHJAX_OPTIONS`` into whatever MathJax configuration the book has."""
+    app.config.mathjax3_config = _merge(dict(app.config.mathjax3_config or {}), MATHJAX_OPTIONS)
+
+
 def default_theme_mode(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -157,6 +249,8 @@ def add_static(app: Sphinx) -> None:
     app.config.html_static_path.append(str(STATIC))
     app.add_css_file(STYLESHEET)
     app.add_js_file(SEARCH_SCRIPT)
+    # After MathJax's configuration (priority 500), which the script extends.
+    app.add_js_file(SITE_SCRIPT, priority=510)
     app.config.html_search_scorer = str(STATIC / SEARCH_SCORER)
     # No proof index page: it lists labels (thm-gibbs), nothing links to it, and no catalogue
     # translates it. The module index stays.
@@ -191,6 +285,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", default_theme_mode)
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", drop_fontawesome_script)
+    app.connect("build-finished", fix_pages)
+    app.connect("builder-inited", configure_mathjax, priority=900)
+    app.connect("html-page-context", drop_unused_mathjax, priority=900)
     app.connect("html-page-context", drop_thebe_assets, priority=900)
     app.connect("doctree-resolved", drop_thebe_config, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

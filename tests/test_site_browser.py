@@ -401,12 +401,13 @@ async () => {
       boxes.push('leaves the screen: ' + name(el));
     }
   }
-  // An equation's number beside the formula, never on it.
+  // An equation's number beside the formula or below it (a narrow screen), never on it.
   for (const math of article.querySelectorAll('div.math')) {
     const no = math.querySelector('.eqno'), eq = math.querySelector('mjx-container');
     if (!no || !eq || !shown(math)) continue;
     const [a, b] = [rect(no), rect(scroller(eq) || eq)];
-    if (a.left < b.right - 1 && b.left < a.right - 1) {
+    if (a.left < b.right - 1 && b.left < a.right - 1
+        && a.top < b.bottom - 1 && b.top < a.bottom - 1) {
       boxes.push('equation number on the formula: ' + name(no));
     }
   }

@@ -67,6 +67,38 @@ _MIN_K, _MAX_K = 2, 6
 
 _ids = itertools.count(1)
 
+#: The width of every demo's SVG figure in its own units (the plot runs from x 40 to 470; the
+#: 24 units left of 0 hold the y-axis title, clear of the tick labels).
+_VIEW_LEFT, _VIEW_WIDTH = -24, 504
+#: The smallest size of a demo's text on the screen, in CSS px: on a phone the figure is drawn
+#: smaller than its 504 units, and its text is set larger in those units to stay this size.
+MIN_TEXT_PX = 11
+
+
+def _dark(colour: str) -> str:
+    """``colour`` as the website's dark mode shows the book's figures.
+
+    The site inverts figures in dark mode (CSS ``invert(0.88) hue-rotate(180deg)``, see
+    ``editions/static/xent-site.css``); the demos' bars and lines get the same colours, so a
+    demo's blue is the figures' blue.
+    """
+    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    inverted = [v + 0.88 * (1 - 2 * v) for v in rgb]
+    rotate = [[-0.574, 1.43, 0.144], [0.426, 0.43, 0.144], [0.426, 1.43, -0.856]]
+    out = [
+        min(1.0, max(0.0, sum(m * v for m, v in zip(row, inverted, strict=True)))) for row in rotate
+    ]
+    return "#" + "".join(f"{round(v * 255):02x}" for v in out)
+
+
+def _dark_palette() -> str:
+    """CSS giving the demos' data colours (fills; the blue and vermillion lines' strokes) their
+    dark-mode colours."""
+    rules = [f"& [fill='{c}']{{fill:{_dark(c)}}}" for c in CYCLE]
+    rules += [f"& [stroke='{c}']{{stroke:{_dark(c)}}}" for c in CYCLE[:2]]
+    return "".join(rules)
+
+
 # ---- the shared scaffold ---------------------------------------------------------------------
 
 # Shared by every demo (class xent-demo): the same rules, so several demos can share a page.
@@ -74,20 +106,23 @@ _STYLE = (
     ".xent-demo{font:14px/1.4 sans-serif;max-width:40em;border:1px solid #ccc;border-radius:6px;"
     "background:#fff;color:#222;color-scheme:light;container-type:inline-size;"
     "padding:.6em .8em;margin:1em 0}"
-    ".xent-demo .ctl{display:grid;grid-template-columns:5.5em minmax(0,1fr) 4em;gap:.15em .5em;"
+    ".xent-demo .ctl{display:grid;grid-template-columns:5.5em minmax(0,1fr) 4em;gap:.4em .5em;"
     "align-items:center}"
     ".xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em 3em minmax(0,1fr) 3em}"
-    ".xent-demo input[type=range]{width:100%;min-width:0}"
-    ".xent-demo select{max-width:100%}"
+    # Controls a finger can use: at least 24 px tall (WCAG 2.5.8), rows apart.
+    ".xent-demo input[type=range]{width:100%;min-width:0;height:28px;margin:0}"
+    ".xent-demo select{max-width:100%;min-height:28px;font:inherit}"
     ".xent-demo output{font-variant-numeric:tabular-nums}"
     ".xent-demo svg{width:100%;height:auto;display:block}"
-    ".xent-demo text{font-size:11px;fill:#333}"
+    # --k (set by the script) enlarges the text in the SVG's units when the figure is drawn
+    # smaller than them, so it stays MIN_TEXT_PX on the screen.
+    f".xent-demo text{{font-size:calc({MIN_TEXT_PX}px * var(--k, 1));fill:#333}}"
     # On a phone the paired p and q sliders take a row each.
     "@container (max-width:30em){.xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em}}"
     # The website's dark mode: a dark card, light text and axes, the same data colours.
     "[data-theme=dark] .xent-demo{background:#222;color:#ddd;border-color:#555;"
     "color-scheme:dark;& text{fill:#ccc}& :is([stroke='#333'],[stroke='#000']){stroke:#bbb}"
-    "& [stroke='#ddd']{stroke:#444}}"
+    "& [stroke='#ddd']{stroke:#444}" + _dark_palette() + "}"
 )
 
 # The library every demo's script starts with (after `root` and the data `D` are defined).
@@ -113,7 +148,11 @@ _JS_LIB = (
 _JS_TAIL = (
     "function sync(){for(const e of root.querySelectorAll('input[type=range]'))"
     "$('output[for='+e.name+']').value=e.value;}"
-    "root.addEventListener('input',()=>{sync();draw();});sync();draw();})();"
+    "root.addEventListener('input',()=>{sync();draw();});sync();draw();"
+    # The figure's units per screen px (at least 1): the text grows with it (see _STYLE).
+    f"const svg=$('svg'),fit=()=>{{const w=svg.getBoundingClientRect().width;"
+    f"if(w>0)root.style.setProperty('--k',Math.max(1,{_VIEW_WIDTH}/w).toFixed(3));}};"
+    "fit();if(window.ResizeObserver)new ResizeObserver(fit).observe(svg);})();"
 )
 
 
@@ -163,9 +202,9 @@ def _svg(
             f'<text x="34" y="{y + 4:g}" text-anchor="end">{v:g}</text>'
         )
     return (
-        f'<svg viewBox="0 0 480 {height}" role="img" aria-label="{label}">{grid}'
-        '<line x1="40" x2="40" y1="10" y2="190" stroke="#333"/>'
-        f'<text x="12" y="100" transform="rotate(-90 12 100)" text-anchor="middle">{ylabel}</text>'
+        f'<svg viewBox="{_VIEW_LEFT} 0 {_VIEW_WIDTH} {height}" role="img" aria-label="{label}">'
+        f'{grid}<line x1="40" x2="40" y1="10" y2="190" stroke="#333"/>'
+        f'<text x="-8" y="100" transform="rotate(-90 -8 100)" text-anchor="middle">{ylabel}</text>'
         f'<text x="255" y="222" text-anchor="middle">{xlabel}</text>{body}</svg>'
     )
 
@@ -270,7 +309,7 @@ def surprisal_demo_html(p: float = 0.25) -> str:
     >>> html = surprisal_demo_html(0.125)
     >>> 'name="p" min="0.001" max="1" step="0.001" value="0.125"' in html
     True
-    >>> "http" not in html and len(html) < 5000
+    >>> "http" not in html and len(html) < 6000
     True
     """
     lo, hi, _ = SURPRISAL_RANGE
@@ -889,8 +928,8 @@ def perplexity_demo_html(
         colour = CYCLE[i % len(CYCLE)]
         points += (
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" fill-opacity=".8"/>'
-            f'<circle cx="52" cy="{20 + 15 * i}" r="4" fill="{colour}"/>'
-            f'<text x="60" y="{24 + 15 * i}" style="fill:{colour}">'
+            f'<circle cx="52" cy="{20 + 20 * i}" r="4" fill="{colour}"/>'
+            f'<text x="60" y="{25 + 20 * i}">'
             f"{html_escape(str(label))}</text>"
         )
     grid = ""
@@ -907,7 +946,8 @@ def perplexity_demo_html(
         f'{grid}{xticks}<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
         f'<path class="line" fill="none" stroke="{PALETTE["blue"]}" stroke-width="2.5"/>'
         '<path class="guide" fill="none" stroke="#888" stroke-dasharray="3 3"/>'
-        f'{points}<circle class="dot" r="5" fill="{PALETTE["vermillion"]}"/>'
+        # The reader's point: a ring, unlike the models' filled dots.
+        f'{points}<circle class="dot" r="6" fill="none" stroke="#333" stroke-width="2.5"/>'
     )
     figure = _svg(
         "perplexity against bytes per token at a fixed bits per byte",
