@@ -80,7 +80,9 @@ def test_ranges_use_a_full_width_tilde() -> None:
 
 
 def test_bei_is_not_used_for_decreases() -> None:
-    pattern = re.compile(r"(?:[小低短减降]|(?<!多)少)[^，。；：！？]{0,5}倍|倍[^，。；：]{0,2}[小少低短]")
+    # 少 but not 多少 ("how many times", which asks about an increase)
+    decrease = r"(?:[小低短减降]|(?<!多)少)"
+    pattern = re.compile(decrease + r"[^，。；：！？]{0,5}倍|倍[^，。；：]{0,2}[小少低短]")
     found = [(doc, m.group(0)) for doc, text in MESSAGES for m in pattern.finditer(_prose(text))]
     assert not found, f"a decrease is 只有其 N 分之一 or 约为 1/N, not 小 N 倍: {found}"
 
