@@ -62,9 +62,19 @@ def _without_roles(message: str) -> str:
     return ROLE.sub("ROLE", message)
 
 
+#: Greek letters a translation may write as the character itself: matplotlib's mathtext draws
+#: ``$\\pi$`` as the glyph π, so a figure's translated text (figures.po) carries π.
+GREEK = {r"\pi": "π", r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\tau": "τ", r"\rho": "ρ"}
+
+
 def formulas(message: str) -> Counter[str]:
-    """The inline formulas ``$...$`` of a message, whitespace-normalised."""
-    return Counter(" ".join(m.split()) for m in MATH.findall(_without_roles(message)))
+    """The inline formulas ``$...$`` of a message, whitespace- and Greek-normalised."""
+    found = []
+    for formula in MATH.findall(_without_roles(message)):
+        for command, letter in GREEK.items():
+            formula = re.sub(re.escape(command) + r"(?![A-Za-z])", letter, formula)
+        found.append(" ".join(formula.split()))
+    return Counter(found)
 
 
 def inline_markup(message: str) -> Counter[str]:
