@@ -96,7 +96,8 @@ def test_zh_running_heads_and_chapter_openings(book_zh: Book, website_zh) -> Non
         for index in range(first + 1, last + 1):
             # pdftotext may put the chapter number and the title on lines of their own
             head = _squeeze(" ".join(book_zh.pages[index].lstrip().split("\n")[:3]))
-            assert head.startswith(expected), (index, head[:60])
+            # pdftotext may put a top figure's own text before the head: look in the top lines
+            assert expected in head, (index, head[:60])
 
 
 def test_zh_glued_numbers_equal_the_chinese_sites(book_zh: Book, website_zh, built_site_zh) -> None:
