@@ -192,16 +192,18 @@ return [...document.querySelectorAll('.xent-demo')].flatMap(demo => {
     const fig = svg.getBoundingClientRect();
     const boxes = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
       .map(t => [t.textContent.trim(), t.getBoundingClientRect(), t.hasAttribute('transform')]);
-    for (const [s, b] of boxes) {
-      if (b.left < fig.left - 1 || b.top < fig.top - 1 || b.right > fig.right + 1
-          || b.bottom > fig.bottom + 1) bad.push('outside the figure: ' + s);
-    }
     const em = (b, rotated) => {
       const trim = 0.15 * (rotated ? b.width : b.height);
       return rotated
         ? {left: b.left + trim, right: b.right - trim, top: b.top, bottom: b.bottom}
         : {left: b.left, right: b.right, top: b.top + trim, bottom: b.bottom - trim};
     };
+    // The glyphs (the em box), not the taller CJK line box, must stay inside the figure.
+    for (const [s, box, r] of boxes) {
+      const b = em(box, r);
+      if (b.left < fig.left - 1 || b.top < fig.top - 1 || b.right > fig.right + 1
+          || b.bottom > fig.bottom + 1) bad.push('outside the figure: ' + s);
+    }
     boxes.forEach(([s, b, r], i) => boxes.slice(i + 1).forEach(([s2, c, r2]) => {
       const [x, y] = [em(b, r), em(c, r2)];
       const w = Math.min(x.right, y.right) - Math.max(x.left, y.left);

@@ -4,13 +4,16 @@
  * the chapters and the glossary. A glossary term is also an index entry, which Sphinx
  * scores about 100 (a page whose title has the word scores about 15); capped at 10, the
  * glossary's "entropy" comes after the chapters named after entropy and before pages that
- * merely mention it. */
+ * merely mention it. Ties between chapters go to the earlier one. */
 var Scorer = {
   score: (result) => {
     const [docname, , anchor, , score] = result;
     if (anchor && /(^|\/)glossary$/.test(docname)) return Math.min(score, 10);
     if (anchor && /(^|\/)api$/.test(docname)) return Math.min(score, 9);
-    return score;
+    // Equal scores: the earlier chapter first (a term is taught where it first appears; later
+    // chapters use it). Sphinx would list the later file name first.
+    const chapter = /(^|\/)(\d\d)_/.exec(docname);
+    return chapter ? score + (99 - Number(chapter[2])) / 1000 : score;
   },
   objNameMatch: 11,
   objPartialMatch: 6,
