@@ -114,9 +114,11 @@ _STYLE = (
     ".xent-demo select{max-width:100%;min-height:28px;font:inherit}"
     ".xent-demo output{font-variant-numeric:tabular-nums}"
     ".xent-demo svg{width:100%;height:auto;display:block}"
-    # --k (set by the script) enlarges the text in the SVG's units when the figure is drawn
-    # smaller than them, so it stays MIN_TEXT_PX on the screen.
-    f".xent-demo text{{font-size:calc({MIN_TEXT_PX}px * var(--k, 1));fill:#333}}"
+    # Text of MIN_TEXT_PX in the SVG's units. (Scaling it up on a phone, with --k, so that it
+    # stays MIN_TEXT_PX on the screen pushed Chinese tick labels and axis titles out of the
+    # figure at 390 px: the scale is set by the script but not applied until the layout makes
+    # room; see issue 22.)
+    f".xent-demo text{{font-size:{MIN_TEXT_PX}px;fill:#333}}"
     # On a phone the paired p and q sliders take a row each.
     "@container (max-width:30em){.xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em}}"
     # The website's dark mode: a dark card, light text and axes, the same data colours.
@@ -149,7 +151,8 @@ _JS_TAIL = (
     "function sync(){for(const e of root.querySelectorAll('input[type=range]'))"
     "$('output[for='+e.name+']').value=e.value;}"
     "root.addEventListener('input',()=>{sync();draw();});sync();draw();"
-    # The figure's units per screen px (at least 1): the text grows with it (see _STYLE).
+    # The figure's units per screen px (at least 1), as --k: not applied to the text for now
+    # (see _STYLE).
     f"const svg=$('svg'),fit=()=>{{const w=svg.getBoundingClientRect().width;"
     f"if(w>0)root.style.setProperty('--k',Math.max(1,{_VIEW_WIDTH}/w).toFixed(3));}};"
     "fit();if(window.ResizeObserver)new ResizeObserver(fit).observe(svg);})();"
