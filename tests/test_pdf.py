@@ -123,10 +123,9 @@ def book(pdf_build: Path) -> Book:
     return read_book(pdf_build, TARGET)
 
 
-@pytest.fixture(scope="session")
-def website(built_site: Path) -> list[tuple[str, list[Chapter]]]:
-    """The website's parts and chapters as its navigation shows them: (caption, chapters)."""
-    soup = BeautifulSoup((built_site / "chapters" / "intro.html").read_text("utf-8"), "html.parser")
+def site_parts(site: Path) -> list[tuple[str, list[Chapter]]]:
+    """A site's parts and chapters as its navigation shows them: (caption, chapters)."""
+    soup = BeautifulSoup((site / "chapters" / "intro.html").read_text("utf-8"), "html.parser")
     parts: list[tuple[str, list[Chapter]]] = []
     for node in soup.select("nav.bd-docs-nav p.caption, nav.bd-docs-nav li.toctree-l1 > a"):
         if node.name == "p":
@@ -136,6 +135,12 @@ def website(built_site: Path) -> list[tuple[str, list[Chapter]]]:
             parts[-1][1].append(Chapter(m[1] or "", m[2], node["href"]))
     assert len(parts) >= 3 and all(chapters for _, chapters in parts), parts
     return parts
+
+
+@pytest.fixture(scope="session")
+def website(built_site: Path) -> list[tuple[str, list[Chapter]]]:
+    """The English website's parts and chapters."""
+    return site_parts(built_site)
 
 
 def _numbered(website: list[tuple[str, list[Chapter]]]) -> list[Chapter]:

@@ -21,11 +21,11 @@ from test_pdf import (
     _chapter_pages,
     _numbered,
     _roman,
-    _words,
     build_pdf,
     hyphenated_identifiers,
     pdf_fonts,
     read_book,
+    site_parts,
     web_only_phrases,
     wrapped_code_lines,
 )
@@ -51,19 +51,7 @@ def book_zh(pdf_build_zh: Path) -> Book:
 @pytest.fixture(scope="session")
 def website_zh(built_site_zh: Path) -> list:
     """The Chinese site's parts and chapters as its navigation shows them."""
-    from test_pdf import Chapter
-
-    page = (built_site_zh / "chapters" / "intro.html").read_text("utf-8")
-    soup = BeautifulSoup(page, "html.parser")
-    parts: list = []
-    for node in soup.select("nav.bd-docs-nav p.caption, nav.bd-docs-nav li.toctree-l1 > a"):
-        if node.name == "p":
-            parts.append((_words(node.get_text()), []))
-        elif parts:
-            m = re.match(r"(?:(\d+)\.\s+)?(.*)", _words(node.get_text()))
-            parts[-1][1].append(Chapter(m[1] or "", m[2], node["href"]))
-    assert len(parts) >= 3 and all(chapters for _, chapters in parts), parts
-    return parts
+    return site_parts(built_site_zh)
 
 
 def test_zh_outline_has_the_chinese_sites_parts_and_chapters(book_zh: Book, website_zh) -> None:
