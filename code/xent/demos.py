@@ -70,8 +70,8 @@ _ids = itertools.count(1)
 #: The width of every demo's SVG figure in its own units (the plot runs from x 40 to 470; the
 #: 24 units left of 0 hold the y-axis title, clear of the tick labels).
 _VIEW_LEFT, _VIEW_WIDTH = -24, 504
-#: The smallest size of a demo's text on the screen, in CSS px: on a phone the figure is drawn
-#: smaller than its 504 units, and its text is set larger in those units to stay this size.
+#: The size of a demo's text in its SVG's units: CSS px on a desktop, where the figure is
+#: drawn at its 504 units; on a phone the figure, and so its text, is drawn smaller.
 MIN_TEXT_PX = 11
 
 
@@ -114,10 +114,9 @@ _STYLE = (
     ".xent-demo select{max-width:100%;min-height:28px;font:inherit}"
     ".xent-demo output{font-variant-numeric:tabular-nums}"
     ".xent-demo svg{width:100%;height:auto;display:block}"
-    # Text of MIN_TEXT_PX in the SVG's units. (Scaling it up on a phone, with --k, so that it
-    # stays MIN_TEXT_PX on the screen pushed Chinese tick labels and axis titles out of the
-    # figure at 390 px: the scale is set by the script but not applied until the layout makes
-    # room; see issue 22.)
+    # Text of MIN_TEXT_PX in the SVG's units, so smaller on a phone. (Scaling it up there to
+    # stay MIN_TEXT_PX on the screen pushed Chinese tick labels and axis titles out of the
+    # figure at 390 px; it waits for a layout with room for it, issue 22.)
     f".xent-demo text{{font-size:{MIN_TEXT_PX}px;fill:#333}}"
     # On a phone the paired p and q sliders take a row each.
     "@container (max-width:30em){.xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em}}"
@@ -150,12 +149,7 @@ _JS_LIB = (
 _JS_TAIL = (
     "function sync(){for(const e of root.querySelectorAll('input[type=range]'))"
     "$('output[for='+e.name+']').value=e.value;}"
-    "root.addEventListener('input',()=>{sync();draw();});sync();draw();"
-    # The figure's units per screen px (at least 1), as --k: not applied to the text for now
-    # (see _STYLE).
-    f"const svg=$('svg'),fit=()=>{{const w=svg.getBoundingClientRect().width;"
-    f"if(w>0)root.style.setProperty('--k',Math.max(1,{_VIEW_WIDTH}/w).toFixed(3));}};"
-    "fit();if(window.ResizeObserver)new ResizeObserver(fit).observe(svg);})();"
+    "root.addEventListener('input',()=>{sync();draw();});sync();draw();})();"
 )
 
 
