@@ -16,6 +16,7 @@ and translate what it lists; ``tests/test_code_comments_zh.py`` fails while one 
 
 from __future__ import annotations
 
+import argparse
 import io
 import re
 import sys
@@ -197,7 +198,15 @@ def update(language: str = "zh_CN", root: Path = ROOT) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if "--check" in argv:
+    parser = argparse.ArgumentParser(
+        prog="python -m editions.code_comments",
+        description="Merge the chapters' code comments into the catalogue; list untranslated ones.",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="only list untranslated comments (exit 1 if any)"
+    )
+    args = parser.parse_args(argv)
+    if args.check:
         known = translations("zh_CN")
         missing = [m for m in messages() if m not in known]
     else:
@@ -205,7 +214,7 @@ def main(argv: list[str]) -> int:
     for message in missing:
         print(message)
     print(f"{len(missing)} comments to translate", file=sys.stderr)
-    return 1 if missing and "--check" in argv else 0
+    return 1 if missing and args.check else 0
 
 
 if __name__ == "__main__":

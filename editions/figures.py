@@ -511,8 +511,14 @@ def built_messages(site: Path) -> dict[str, list[str]]:
     return svg_messages(sorted((site / "_images").glob("*.svg")))
 
 
-def update_catalogue(messages: Iterable[str], language: str = "zh_CN") -> list[str]:
-    """Make the catalogue hold exactly ``messages`` (keeping translations); list untranslated."""
+def update_catalogue(
+    messages: Iterable[str], language: str = "zh_CN", prune: bool = False
+) -> list[str]:
+    """Add ``messages`` to the catalogue (keeping translations); list untranslated.
+
+    Messages already in the catalogue stay unless ``prune``: a build of one chapter holds only
+    that chapter's figures, and must not drop every other chapter's translations.
+    """
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po, write_po
 
@@ -523,7 +529,8 @@ def update_catalogue(messages: Iterable[str], language: str = "zh_CN") -> list[s
             old = {m.id: m.string for m in read_po(handle) if m.id}
     catalogue = Catalog(locale=language, project="xent-book", domain=DOMAIN, fuzzy=False)
     messages = list(dict.fromkeys(messages))
-    for message in messages:
+    kept = [] if prune else [m for m in old if m not in set(messages)]
+    for message in messages + kept:
         catalogue.add(message, old.get(message, ""))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
@@ -535,10 +542,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--language", default="zh_CN")
-    parser.add_argument("--update", action="store_true", help="write the catalogue")
+    parser.add_argument("--update", action="store_true", help="add the build's texts")
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="with --update, also drop texts not in the build (only after a whole-book build)",
+    )
     args = parser.parse_args(argv)
     if args.update:
-        untranslated = update_catalogue(built_messages(args.site), args.language)
+        untranslated = update_catalogue(built_messages(args.site), args.language, args.prune)
     else:
         have = load_catalogue(args.language)
         untranslated = [m for m in built_messages(args.site) if m not in have]
