@@ -469,6 +469,32 @@ class TranslateFigures(SphinxPostTransform):
             self.env.images.add_file(self.env.docname, str(target))
 
 
+def translate_notebook_figures(notebook: Any, language: str) -> list[str]:
+    """Translate the matplotlib figures among a notebook's outputs, in place.
+
+    Each figure output carries an SVG and a PNG of the same figure. The SVG gets the figure
+    texts of ``language`` (as on that language's site); the PNG, which would still show the
+    English texts, is dropped, so every front end shows the translated SVG. Returns the texts
+    left untranslated.
+    """
+    catalogue = load_catalogue(language)
+    missing: list[str] = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            svg = data.get("image/svg+xml")
+            if svg is None:
+                continue
+            svg = "".join(svg) if isinstance(svg, list) else svg
+            if "Matplotlib v" not in svg[:2000]:
+                continue
+            data["image/svg+xml"], lacking = translate_svg(svg, catalogue)
+            missing += lacking
+            data.pop("image/png", None)
+            output.get("metadata", {}).pop("image/png", None)
+    return missing
+
+
 def _report(missing: Iterable[str], where: str) -> None:
     for message in dict.fromkeys(missing):
         # Not a warning (which would fail the strict build of a new chapter's first draft):

@@ -674,8 +674,10 @@ def _publish_notebook(app: Any, pagename: str, templatename: str, context: dict,
     nb = downloadable(nb, xent.__version__, language=app.config.language)
     if app.config.language not in (None, "en"):  # the comments in the reader's language
         from editions.code_comments import translate_notebook
+        from editions.figures import translate_notebook_figures
 
         translate_notebook(nb, app.config.language)
+        translate_notebook_figures(nb, app.config.language)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
 

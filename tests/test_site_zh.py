@@ -20,11 +20,13 @@ from test_book_build import chapter_files, page, toc_files
 from test_downloads import _links
 
 from conftest import ROOT
+from editions.figures import figure_texts, load_catalogue, needs_translation, translate
 from editions.markdown import LABELS
 from editions.notebooks import SETUP_TAG, toc_chapters
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
+ZH = load_catalogue("zh_CN")  # the figures' texts in Chinese
 
 
 def prose(html: BeautifulSoup) -> str:
@@ -196,7 +198,7 @@ def _without_comments(source: str) -> str:
 def test_chinese_notebook_has_the_english_code_and_outputs(
     built_site: Path, built_site_zh: Path, doc: str
 ) -> None:
-    """Same code cells, same outputs (figures, printed numbers) as the English notebook."""
+    """Same code cells and outputs as the English notebook, its figures' texts in Chinese."""
 
     def code(site: Path) -> list[tuple[str, list[dict]]]:
         nb = nbformat.read(site / "_sources" / f"{doc}.ipynb", as_version=4)
@@ -211,7 +213,21 @@ def test_chinese_notebook_has_the_english_code_and_outputs(
     english, chinese = code(built_site), code(built_site_zh)
     assert [s for s, _ in chinese] == [s for s, _ in english], f"{doc}: the code cells differ"
     for (source, ours), (_, theirs) in zip(chinese, english, strict=True):
-        assert ours == theirs, f"{doc}: outputs of {source[:60]!r} differ"
+        assert len(ours) == len(theirs), f"{doc}: outputs of {source[:60]!r} differ"
+        for mine, its in zip(ours, theirs, strict=True):
+            svg = its.get("data", {}).get("image/svg+xml", "")
+            if "Matplotlib v" not in svg[:2000]:
+                assert mine == its, f"{doc}: outputs of {source[:60]!r} differ"
+                continue
+            # A figure: the same figure with its texts translated (editions/figures.py), and
+            # no PNG, which would show the English texts.
+            assert "image/png" not in mine["data"], f"{doc}: English PNG of {source[:60]!r}"
+            english = {  # "KL", "ECE": some texts are the same in Chinese
+                t for t in figure_texts(svg) if needs_translation(t) and translate(t, ZH) != t
+            }
+            left = english & set(figure_texts(mine["data"]["image/svg+xml"]))
+            assert not left, f"{doc}: figure texts left in English: {sorted(left)}"
+            assert not english or CJK.search(mine["data"]["image/svg+xml"]), doc
     assert sum(len(outputs) for _, outputs in chinese) > 0, f"{doc}: no outputs at all"
 
 
