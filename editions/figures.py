@@ -473,9 +473,10 @@ def translate_notebook_figures(notebook: Any, language: str) -> list[str]:
     """Translate the matplotlib figures among a notebook's outputs, in place.
 
     Each figure output carries an SVG and a PNG of the same figure. The SVG gets the figure
-    texts of ``language`` (as on that language's site); the PNG, which would still show the
-    English texts, is dropped, so every front end shows the translated SVG. Returns the texts
-    left untranslated.
+    texts of ``language`` (as on that language's site), and JupyterLab, Colab and VS Code show
+    the SVG. The PNG stays as it is, in English: a viewer that cannot show a notebook's SVG
+    (GitHub's preview often cannot) still shows the figure. Returns the texts left
+    untranslated.
     """
     catalogue = load_catalogue(language)
     missing: list[str] = []
@@ -490,8 +491,6 @@ def translate_notebook_figures(notebook: Any, language: str) -> list[str]:
                 continue
             data["image/svg+xml"], lacking = translate_svg(svg, catalogue)
             missing += lacking
-            data.pop("image/png", None)
-            output.get("metadata", {}).pop("image/png", None)
     return missing
 
 
