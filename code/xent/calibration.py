@@ -484,8 +484,10 @@ def load_digits(n_class: int = 10) -> tuple[NDArray[np.float64], NDArray[np.int6
     >>> len(load_digits(n_class=2)[1])  # the 0s and the 1s
     360
     """
-    if isinstance(n_class, bool) or not isinstance(n_class, int | np.integer) or not (
-        1 <= n_class <= 10
+    if (
+        isinstance(n_class, bool)
+        or not isinstance(n_class, int | np.integer)
+        or not (1 <= n_class <= 10)
     ):
         raise ValueError(
             f"n_class must be a whole number of digits from 1 to 10 (the images of the digits "
