@@ -369,3 +369,41 @@ def test_fit_temperature_accepts_masked_classes() -> None:
     assert cal.fit_temperature(masked, labels) == pytest.approx(
         cal.fit_temperature(logits, labels), rel=1e-10
     )
+
+
+@pytest.mark.parametrize("n_class", [10, 3, 1])
+def test_load_digits_is_scikit_learns_data(n_class):
+    from sklearn.datasets import load_digits
+
+    images, labels = cal.load_digits(n_class)
+    expected_images, expected_labels = load_digits(n_class=n_class, return_X_y=True)
+    assert images.dtype == expected_images.dtype and labels.dtype == expected_labels.dtype
+    np.testing.assert_array_equal(images, expected_images)
+    np.testing.assert_array_equal(labels, expected_labels)
+
+
+def test_load_digits_does_not_import_scikit_learn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from xent.calibration import load_digits\n"
+        "images, labels = load_digits()\n"
+        "assert images.shape == (1797, 64) and sorted(set(labels.tolist())) == list(range(10))\n"
+        "print(sorted(m for m in ('sklearn', 'scipy.stats') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("n_class", [0, 11, -1, 2.0, True, "10"])
+def test_load_digits_rejects_a_bad_number_of_classes(n_class):
+    with pytest.raises(ValueError, match="n_class must be a whole number of digits from 1 to 10"):
+        cal.load_digits(n_class)
+
+
+def test_load_digits_explains_a_missing_scikit_learn(monkeypatch):
+    monkeypatch.setattr(cal.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModuleNotFoundError, match="install the package scikit-learn"):
+        cal.load_digits()
