@@ -102,6 +102,7 @@ def fingerprints() -> dict[str, Any]:
                     }
                 )
         out[label] = {
+            "module": exercise.checker.__module__.rsplit(".", 1)[-1],  # for check()'s import
             "names": list(exercise.names),
             "digits": digits,
             "shapes": {n: list(np.shape(v)) for n, v in correct.items()},

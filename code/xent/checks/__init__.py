@@ -293,6 +293,28 @@ def _discover() -> None:
     _DISCOVERED = True
 
 
+@functools.cache
+def _modules_by_label() -> dict[str, str]:
+    """Exercise label -> its checks module, from the fingerprint file (empty if it has none)."""
+    from importlib.resources import files
+
+    path = files("xent").joinpath(FINGERPRINTS)
+    if not path.is_file():
+        return {}
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    return {label: e["module"] for label, e in entries.items() if "module" in e}
+
+
+def _import_checks_of(label: str) -> None:
+    """Import only the checks module of ``label``: importing all of them (chapter 8's fits
+    n-gram models, chapter 5's trains neurons) costs every chapter's check cell 0.3 s."""
+    if label in _REGISTRY or _DISCOVERED:
+        return
+    module = _modules_by_label().get(label)
+    if module and module in _key_modules():
+        importlib.import_module(f"{__name__}.{module}")
+
+
 def exercises() -> dict[str, Exercise]:
     """Every registered coding exercise, by label.
 
@@ -333,7 +355,8 @@ def check(label: str, /, **answers: Any) -> None:
     xent.checks.CheckFailed: ex-info-units: `bits` is too small. One nat is more than one bit:
     convert by dividing by ln 2, not multiplying.
     """
-    known = exercises()
+    _import_checks_of(label)
+    known = _REGISTRY if label in _REGISTRY else exercises()
     if answers and all(value is Ellipsis for value in answers.values()):
         # The notebook edition's placeholder: stay quiet (Run All must not stop or say anything
         # about the answer) and say what to do.
