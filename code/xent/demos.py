@@ -12,6 +12,14 @@ demo, reading sliders, renormalising weights, entropy and KL divergence in bits 
 ``0 log 0 = 0``, bar charts) and ends by redrawing on every ``input`` event. The readout
 carries its numbers at full precision in ``data-*`` attributes, so tests can compare them
 with ``xent.info``.
+
+The figure is laid out for the width it is drawn at, so that its text is never smaller than
+``MIN_TEXT_PX`` CSS px (issue 22). On a desktop the SVG is 504 units wide, drawn at 504 px or
+more. Drawn narrower (a phone), the script makes the SVG's units CSS px: its ``viewBox`` takes
+the figure's width, the plot's horizontal positions are recomputed from the fractions of the
+plot's width stored in ``data-fx``, ``data-fx2``, ``data-fcx`` and ``data-fwidth``, the legend's
+entries stack in rows, and the demo redraws; a ``ResizeObserver`` does it again when the width
+changes (a phone turned sideways).
 """
 
 from __future__ import annotations
@@ -67,12 +75,18 @@ _MIN_K, _MAX_K = 2, 6
 
 _ids = itertools.count(1)
 
-#: The width of every demo's SVG figure in its own units (the plot runs from x 40 to 470; the
-#: 24 units left of 0 hold the y-axis title, clear of the tick labels).
+#: The width of every demo's SVG figure in its own units on a desktop (the plot runs from x 40
+#: to 464; the 24 units left of 0 hold the y-axis title, clear of the tick labels). Drawn
+#: narrower than 504 px, the figure's width in units is its width in px (see the module's notes).
 _VIEW_LEFT, _VIEW_WIDTH = -24, 504
-#: The size of a demo's text in its SVG's units: CSS px on a desktop, where the figure is
-#: drawn at its 504 units; on a phone the figure, and so its text, is drawn smaller.
+#: The plot's left edge, and its margin on the right (room for half a centred tick label).
+_X0, _RIGHT_MARGIN = 40, 16
+_PLOT = _VIEW_LEFT + _VIEW_WIDTH - _RIGHT_MARGIN - _X0
+#: The size of a demo's text in its SVG's units, and so at least its size in CSS px: the units
+#: are CSS px on a phone and at least that on a desktop.
 MIN_TEXT_PX = 11
+#: The height of a legend's row when the entries stack (phone layout).
+_LEGEND_ROW = 16
 
 
 def _dark(colour: str) -> str:
@@ -114,9 +128,8 @@ _STYLE = (
     ".xent-demo select{max-width:100%;min-height:28px;font:inherit}"
     ".xent-demo output{font-variant-numeric:tabular-nums}"
     ".xent-demo svg{width:100%;height:auto;display:block}"
-    # Text of MIN_TEXT_PX in the SVG's units, so smaller on a phone. (Scaling it up there to
-    # stay MIN_TEXT_PX on the screen pushed Chinese tick labels and axis titles out of the
-    # figure at 390 px; it waits for a layout with room for it, issue 22.)
+    # Text of MIN_TEXT_PX in the SVG's units, which are never smaller than CSS px: on a phone
+    # the script lays the figure out for its width (_JS_LIB's layout), issue 22.
     f".xent-demo text{{font-size:{MIN_TEXT_PX}px;fill:#333}}"
     # On a phone the paired p and q sliders take a row each.
     "@container (max-width:30em){.xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em}}"
@@ -129,6 +142,24 @@ _STYLE = (
 # The library every demo's script starts with (after `root` and the data `D` are defined).
 _JS_LIB = (
     "const $=s=>root.querySelector(s),inp=n=>$('[name='+n+']'),num=n=>+inp(n).value;"
+    # The layout: the figure's width W in its units (504, or its width in px when drawn
+    # narrower), the plot from X0 to X1, X(f) the point at fraction f of the plot's width.
+    f"const svg=$('svg'),X0={_X0},NARROW_MIN=200;let W={_VIEW_WIDTH},X1={_X0 + _PLOT};"
+    "const X=f=>X0+(X1-X0)*f;"
+    # Lay the figure out for the width it is drawn at; true when that width changed.
+    "function layout(){const px=svg.getBoundingClientRect().width,"
+    f"w=px>0?Math.max(NARROW_MIN,Math.min({_VIEW_WIDTH},px)):{_VIEW_WIDTH};"
+    "if(w===W&&svg.dataset.laid)return false;svg.dataset.laid=1;W=w;"
+    f"X1=W+{_VIEW_LEFT - _RIGHT_MARGIN};const narrow=W<{_VIEW_WIDTH};"
+    "for(const e of svg.querySelectorAll('[data-fx],[data-fx2],[data-fcx],[data-fwidth]')){"
+    "const d=e.dataset;for(const a of ['x','x2','cx'])if(d['f'+a]!==undefined)"
+    "e.setAttribute(a,X(+d['f'+a]).toFixed(1));"
+    "if(d.fwidth!==undefined)e.setAttribute('width',((X1-X0)*d.fwidth).toFixed(1));}"
+    # the legend: one row on a desktop, a row per entry on a phone
+    "const lg=svg.querySelectorAll('.lg');lg.forEach((g,i)=>g.setAttribute('transform',"
+    f"narrow?'translate('+X0+' '+{_LEGEND_ROW}*i+')':'translate('+g.dataset.x+' 0)'));"
+    f"const h=+svg.dataset.h+(narrow&&lg.length>1?{_LEGEND_ROW}*(lg.length-1):0);"
+    f"svg.setAttribute('viewBox','{_VIEW_LEFT} 0 '+W+' '+h);return true;}}"
     "const vec=(n,k)=>Array.from({length:k},(_,i)=>num(n+i));"
     # weights divided by their sum, or null when they are all 0
     "function norm(w){const s=w.reduce((a,b)=>a+b,0);return s>0?w.map(v=>v/s):null;}"
@@ -139,17 +170,20 @@ _JS_LIB = (
     "if(p[i]>0)d+=p[i]*(Math.log(p[i])-Math.log(r[i]));return Math.max(d,0)/Math.LN2;}"
     "const fmt=x=>x===Infinity?'∞':x.toFixed(3);"
     # bars of class c (and their value labels) for the probabilities p (null: all empty)
+    # (a bar too narrow for its label, as with 6 outcomes of two series on a phone, has none)
     "function bars(c,p){const t=root.querySelectorAll('text.'+c);"
     "root.querySelectorAll('rect.'+c).forEach((e,i)=>{const v=p?p[i]:0,y=190-180*v;"
     "e.setAttribute('y',y.toFixed(1));e.setAttribute('height',(180*v).toFixed(1));"
-    "t[i].setAttribute('y',(y-3).toFixed(1));t[i].textContent=p?v.toFixed(2):'';});}"
+    "t[i].setAttribute('y',(y-3).toFixed(1));"
+    "t[i].textContent=p&&+e.getAttribute('width')>=24?v.toFixed(2):'';});}"
 )
 
 # Show every slider's value next to it, then let the demo redraw; on load and on every input.
 _JS_TAIL = (
     "function sync(){for(const e of root.querySelectorAll('input[type=range]'))"
     "$('output[for='+e.name+']').value=e.value;}"
-    "root.addEventListener('input',()=>{sync();draw();});sync();draw();})();"
+    "root.addEventListener('input',()=>{sync();draw();});layout();sync();draw();"
+    "new ResizeObserver(()=>{if(layout())draw();}).observe(svg);})();"
 )
 
 
@@ -171,6 +205,15 @@ def _demo(kind: str, controls: str, figure: str, script: str, data: dict, two: b
     return f"{html}<script>{head}{_JS_LIB}{script}{_JS_TAIL}</script>"
 
 
+def _at(f: float, attr: str = "x") -> str:
+    """The attribute ``attr`` (x, x2, cx or width) at fraction ``f`` of the plot's width.
+
+    The value is the desktop layout's; ``data-f<attr>`` keeps ``f`` for the script's layout.
+    """
+    value = f * _PLOT if attr == "width" else _X0 + f * _PLOT
+    return f'{attr}="{value:.1f}" data-f{attr}="{f:.6g}"'
+
+
 def _slider(name: str, label: str, rng: tuple[float, float, float], value: float) -> str:
     """A labelled range input named ``name`` and the output that shows its value."""
     lo, hi, step = rng
@@ -190,45 +233,72 @@ def _svg(
     body: str,
     height: int = 226,
 ) -> str:
-    """An SVG figure: plot area x 40..470, y 190 (value 0) up to 10 (value ``ytop``)."""
+    """An SVG figure: plot area x 40..464 (on a desktop), y 190 (value 0) up to 10 (``ytop``).
+
+    ``height`` is the desktop height; on a phone a stacked legend adds rows below it.
+    """
     grid = ""
     for v in yticks:
         y = round(190 - 180 * v / ytop, 1)
         grid += (
-            f'<line x1="40" x2="470" y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
+            f'<line x1="40" {_at(1, "x2")} y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
             f'<text x="34" y="{y + 4:g}" text-anchor="end">{v:g}</text>'
         )
     return (
-        f'<svg viewBox="{_VIEW_LEFT} 0 {_VIEW_WIDTH} {height}" role="img" aria-label="{label}">'
-        f'{grid}<line x1="40" x2="40" y1="10" y2="190" stroke="#333"/>'
+        f'<svg viewBox="{_VIEW_LEFT} 0 {_VIEW_WIDTH} {height}" data-h="{height}" role="img" '
+        f'aria-label="{label}">{grid}<line x1="40" x2="40" y1="10" y2="190" stroke="#333"/>'
         f'<text x="-8" y="100" transform="rotate(-90 -8 100)" text-anchor="middle">{ylabel}</text>'
-        f'<text x="255" y="222" text-anchor="middle">{xlabel}</text>{body}</svg>'
+        f'<text {_at(0.5)} y="222" text-anchor="middle">{xlabel}</text>{body}</svg>'
     )
+
+
+def _xtick(f: float, label: str, y: int = 204, cls: str = "") -> str:
+    """A label under the x axis at fraction ``f`` of the plot's width."""
+    c = f' class="{cls}"' if cls else ""
+    return f'<text{c} {_at(f)} y="{y}" text-anchor="middle">{label}</text>'
+
+
+def _baseline() -> str:
+    """The x axis: a line along the plot's bottom."""
+    return f'<line x1="40" {_at(1, "x2")} y1="190" y2="190" stroke="#333"/>'
+
 
 
 def _bar_chart(label: str, k: int, series: list[tuple[str, str]], extra: str = "") -> str:
     """Empty bars for ``k`` outcomes, one per (class, colour) in ``series``; JS sizes them."""
-    slot = 430 / k
+    slot = 1 / k  # fractions of the plot's width
     width = 0.7 * slot / len(series)
     body = ""
     for i in range(k):
         for j, (cls, colour) in enumerate(series):
-            x = 40 + slot * (i + 0.15) + j * width
+            x = slot * (i + 0.15) + j * width
             body += (
-                f'<rect class="{cls}" x="{x:.1f}" y="190" width="{width:.1f}" height="0" '
-                f'fill="{colour}"/><text class="{cls}" x="{x + width / 2:.1f}" y="187" '
+                f'<rect class="{cls}" {_at(x)} y="190" {_at(width, "width")} height="0" '
+                f'fill="{colour}"/><text class="{cls}" {_at(x + width / 2)} y="187" '
                 'text-anchor="middle"></text>'
             )
-        body += f'<text x="{40 + slot * (i + 0.5):.1f}" y="204" text-anchor="middle">{i}</text>'
+        body += _xtick(slot * (i + 0.5), str(i))
     ticks = [0, 0.25, 0.5, 0.75, 1]
     return _svg(label, ticks, 1, "probability", "outcome", body + extra, height=246)
+
+
+def _legend_entry(x: float, swatch: str, text: str) -> str:
+    """One legend entry: ``swatch`` (SVG drawn from x 0, y 230 to 240) then ``text``.
+
+    On a desktop the entry starts at ``x`` on the row under the x label; on a phone the
+    entries stack, one row each, from the plot's left edge.
+    """
+    return f'<g class="lg" data-x="{x:g}" transform="translate({x:g} 0)">{swatch}{text}</g>'
 
 
 def _legend(entries: list[tuple[str, str]]) -> str:
     """A row of coloured swatches and names under the x label."""
     return "".join(
-        f'<rect x="{150 + 110 * i}" y="230" width="14" height="10" fill="{colour}"/>'
-        f'<text x="{168 + 110 * i}" y="239">{name}</text>'
+        _legend_entry(
+            150 + 110 * i,
+            f'<rect x="0" y="230" width="14" height="10" fill="{colour}"/>',
+            f'<text x="18" y="239">{name}</text>',
+        )
         for i, (name, colour) in enumerate(entries)
     )
 
@@ -260,16 +330,17 @@ def _start_weights(weights: ArrayLike, name: str) -> list[float]:
 # ---- chapter 1: surprisal ---------------------------------------------------------------------
 
 _SURPRISAL_JS = (
-    "const X=p=>40+430*p,Y=b=>190-b*180/10.5,bits=p=>-Math.log(p)/Math.LN2+0,pts=[];"
-    "for(let i=0;i<=120;i++){const p=Math.pow(1000,i/120-1);"
-    "pts.push(X(p).toFixed(1)+','+Y(bits(p)).toFixed(1));}"
-    "$('.curve').setAttribute('points',pts.join(' '));"
+    "const Y=b=>190-b*180/10.5,bits=p=>-Math.log(p)/Math.LN2+0;"
     "function draw(){const p=num('p'),b=bits(p),n=-Math.log(p)+0,x=X(p),y=Y(b),"
-    "d=$('.dot'),l=$('.lab'),out=$('.readout');"
+    "d=$('.dot'),l=$('.lab'),out=$('.readout'),pts=[];"
+    "for(let i=0;i<=120;i++){const q=Math.pow(1000,i/120-1);"
+    "pts.push(X(q).toFixed(1)+','+Y(bits(q)).toFixed(1));}"
+    "$('.curve').setAttribute('points',pts.join(' '));"
     "d.setAttribute('cx',x.toFixed(1));d.setAttribute('cy',y.toFixed(1));"
     "$('.guide').setAttribute('d','M'+x.toFixed(1)+' 190V'+y.toFixed(1)+'H40');"
-    "l.setAttribute('x',(x>380?x-8:x+8).toFixed(1));l.setAttribute('y',(y<30?y+16:y-8).toFixed(1));"
-    "l.setAttribute('text-anchor',x>380?'end':'start');l.textContent=b.toFixed(2)+' bits';"
+    "const left=p>0.78;l.setAttribute('x',(left?x-8:x+8).toFixed(1));"
+    "l.setAttribute('y',(y<30?y+16:y-8).toFixed(1));"
+    "l.setAttribute('text-anchor',left?'end':'start');l.textContent=b.toFixed(2)+' bits';"
     "out.dataset.p=p;out.dataset.bits=b;out.dataset.nats=n;"
     "out.textContent='p = '+p.toFixed(3)+': surprisal −log₂ p = '+b.toFixed(3)+' bits = '"
     "+n.toFixed(3)+' nats';}"
@@ -317,12 +388,9 @@ def surprisal_demo_html(p: float = 0.25) -> str:
             "itself is left out because an impossible event has infinite surprisal)"
         )
     blue, red = PALETTE["blue"], PALETTE["vermillion"]
-    xticks = "".join(
-        f'<text x="{40 + 430 * v:g}" y="204" text-anchor="middle">{v:g}</text>'
-        for v in (0, 0.25, 0.5, 0.75, 1)
-    )
+    xticks = "".join(_xtick(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1))
     body = (
-        f'{xticks}<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+        f'{xticks}{_baseline()}'
         f'<polyline class="curve" fill="none" stroke="{blue}" stroke-width="2.5"/>'
         '<path class="guide" fill="none" stroke="#888" stroke-dasharray="3 3"/>'
         f'<circle class="dot" r="5" fill="{red}"/><text class="lab"></text>'
@@ -415,10 +483,11 @@ def entropy_demo_html(weights: ArrayLike = (0.1, 0.1, 0.1, 0.7)) -> str:
         _slider(f"w{i}", f"weight {i}", WEIGHT_RANGE, v) for i, v in enumerate(start)
     )
     uniform = round(190 - 180 / k, 1)
-    extra = (
-        f'<line x1="40" x2="470" y1="{uniform:g}" y2="{uniform:g}" stroke="#000" '
-        'stroke-dasharray="2 3"/><line x1="170" x2="200" y1="235" y2="235" stroke="#000" '
-        f'stroke-dasharray="2 3"/><text x="206" y="239">uniform distribution, 1/{k}</text>'
+    extra = f'<line x1="40" {_at(1, "x2")} y1="{uniform:g}" y2="{uniform:g}" stroke="#000" '
+    extra += 'stroke-dasharray="2 3"/>' + _legend_entry(
+        170,
+        '<line x1="0" x2="30" y1="235" y2="235" stroke="#000" stroke-dasharray="2 3"/>',
+        f'<text x="36" y="239">uniform distribution, 1/{k}</text>',
     )
     figure = _bar_chart("bar chart of the distribution", k, [("p", PALETTE["blue"])], extra)
     return _demo("entropy", controls, figure, _ENTROPY_JS, {"k": k})
@@ -540,16 +609,16 @@ def kl_demo(p: ArrayLike = (0.6, 0.3, 0.1), q: ArrayLike = (0.2, 0.3, 0.5)) -> H
 # ---- chapter 5: the learning slowdown ---------------------------------------------------------
 
 _SLOWDOWN_JS = (
-    "const X=D.x,Y=D.y;"
+    "const EX=D.x,EY=D.y;"
     "function sig(z){return z>=0?1/(1+Math.exp(-z)):Math.exp(z)/(1+Math.exp(z));}"
-    "function cost(a,z,c){return c==='quadratic'?0.5*(a-Y)*(a-Y):"
-    "Math.log1p(Math.exp(-Math.abs(z)))+Math.max(z,0)-Y*z;}"
+    "function cost(a,z,c){return c==='quadratic'?0.5*(a-EY)*(a-EY):"
+    "Math.log1p(Math.exp(-Math.abs(z)))+Math.max(z,0)-EY*z;}"
     "function run(w,b,eta,n,c){const a=[];let g0=0;"
-    "for(let t=0;t<=n;t++){const z=w*X+b,s=sig(z),d=c==='quadratic'?(s-Y)*s*(1-s):s-Y;"
-    "a.push(s);if(t===0)g0=d*X;if(t<n){w-=eta*d*X;b-=eta*d;}}"
-    "return {a:a,g0:g0,cost:cost(a[n],w*X+b,c)};}"
+    "for(let t=0;t<=n;t++){const z=w*EX+b,s=sig(z),d=c==='quadratic'?(s-EY)*s*(1-s):s-EY;"
+    "a.push(s);if(t===0)g0=d*EX;if(t<n){w-=eta*d*EX;b-=eta*d;}}"
+    "return {a:a,g0:g0,cost:cost(a[n],w*EX+b,c)};}"
     "function pts(a){const n=a.length-1;"
-    "return a.map((v,t)=>(40+430*t/n).toFixed(1)+','+(10+180*(1-v)).toFixed(1)).join(' ');}"
+    "return a.map((v,t)=>X(t/n).toFixed(1)+','+(10+180*(1-v)).toFixed(1)).join(' ');}"
     "function draw(){"
     "const w=num('w'),b=num('b'),eta=num('eta'),n=num('epochs');"
     "const c=inp('cost').value,o=c==='quadratic'?'cross_entropy':'quadratic';"
@@ -641,15 +710,23 @@ def slowdown_demo_html(
     )
     main, other = PALETTE["blue"], "#888"
     body = (
-        '<text x="40" y="206" text-anchor="middle">0</text>'
-        '<text class="xmid" x="255" y="206" text-anchor="middle"></text>'
-        '<text class="xmax" x="470" y="206" text-anchor="middle"></text>'
-        f'<polyline class="other" fill="none" stroke="{other}" stroke-width="2"/>'
+        _xtick(0, "0", 206)
+        + _xtick(0.5, "", 206, "xmid")
+        + _xtick(1, "", 206, "xmax")
+        + f'<polyline class="other" fill="none" stroke="{other}" stroke-width="2"/>'
         f'<polyline class="main" fill="none" stroke="{main}" stroke-width="2.5"/>'
-        f'<line class="lmline" x1="300" x2="320" y1="236" y2="236" stroke="{main}" '
-        'stroke-width="2.5"/><text class="lmain" x="324" y="239"></text>'
-        f'<line class="loline" x1="120" x2="140" y1="236" y2="236" stroke="{other}" '
-        'stroke-width="2"/><text class="lother" x="144" y="239"></text>'
+        + _legend_entry(
+            120,
+            f'<line class="loline" x1="0" x2="20" y1="236" y2="236" stroke="{other}" '
+            'stroke-width="2"/>',
+            '<text class="lother" x="24" y="239"></text>',
+        )
+        + _legend_entry(
+            300,
+            f'<line class="lmline" x1="0" x2="20" y1="236" y2="236" stroke="{main}" '
+            'stroke-width="2.5"/>',
+            '<text class="lmain" x="24" y="239"></text>',
+        )
     )
     figure = _svg(
         "output of the neuron per iteration",
@@ -705,7 +782,7 @@ _CALIBRATION_JS = (
     "e.setAttribute('y',(190-180*a).toFixed(1));e.setAttribute('height',(180*a).toFixed(1));});"
     "root.querySelectorAll('circle.mc').forEach((e,b)=>{const on=cnt[b]>0;"
     "e.setAttribute('visibility',on?'visible':'hidden');if(!on)return;"
-    "e.setAttribute('cx',(40+430*sc[b]/cnt[b]).toFixed(1));"
+    "e.setAttribute('cx',X(sc[b]/cnt[b]).toFixed(1));"
     "e.setAttribute('cy',(190-180*sa[b]/cnt[b]).toFixed(1));});"
     "nll/=n;const out=$('.readout');out.dataset.t=T;out.dataset.ece=ece;out.dataset.nll=nll;"
     "out.dataset.accuracy=right/n;out.dataset.confidence=conf/n;"
@@ -771,18 +848,13 @@ def calibration_demo_html(
     if not lo <= t <= hi:
         raise ValueError(f"temperature = {t!r} is outside the demo's slider range [{lo}, {hi}]")
     m = int(n_bins)
-    width = 430 / m
-    body = "".join(
-        f'<text x="{40 + 430 * v:g}" y="204" text-anchor="middle">{v:g}</text>'
-        for v in (0, 0.25, 0.5, 0.75, 1)
-    )
-    body += '<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+    body = "".join(_xtick(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1)) + _baseline()
     body += "".join(
-        f'<rect class="acc" x="{40 + width * b:.1f}" y="190" width="{width:.1f}" height="0" '
+        f'<rect class="acc" {_at(b / m)} y="190" {_at(1 / m, "width")} height="0" '
         f'fill="{PALETTE["blue"]}" stroke="#fff"/>'
         for b in range(m)
     )
-    body += '<line x1="40" x2="470" y1="190" y2="10" stroke="#333" stroke-dasharray="5 4"/>'
+    body += f'<line x1="40" {_at(1, "x2")} y1="190" y2="10" stroke="#333" stroke-dasharray="5 4"/>'
     body += "".join(
         f'<circle class="mc" r="3.5" cx="40" cy="190" fill="{PALETTE["vermillion"]}"/>'
         for _ in range(m)
@@ -838,16 +910,16 @@ _PPL_TOP = 4.5  # the plot's top: perplexity 10**4.5
 
 
 def _ppl_xy(bpt: float, log10_ppl: float) -> tuple[float, float]:
-    """SVG coordinates of (bytes per token, log10 perplexity): x 0..6, y 0.._PPL_TOP."""
-    return 40 + 430 * bpt / 6, 190 - 180 * min(log10_ppl, _PPL_TOP) / _PPL_TOP
+    """(Fraction of the plot's width, SVG y) of (bytes per token, log10 perplexity)."""
+    return bpt / 6, 190 - 180 * min(log10_ppl, _PPL_TOP) / _PPL_TOP
 
 
 _PPL_JS = (
-    "const X=t=>40+430*t/6,Y=l=>190-180*Math.min(l,D.top)/D.top,L2=Math.log10(2);"
+    "const XT=t=>X(t/6),Y=l=>190-180*Math.min(l,D.top)/D.top,L2=Math.log10(2);"
     "function draw(){const bpb=num('bpb'),bpt=num('bpt'),bits=bpb*bpt,ppl=Math.pow(2,bits),"
-    "x=X(bpt),y=Y(bits*L2),out=$('.readout');"
+    "x=XT(bpt),y=Y(bits*L2),out=$('.readout');"
     "const xe=Math.min(6,D.top/(bpb*L2));"  # the line ends at the right or at the top
-    "$('.line').setAttribute('d','M'+X(0)+' '+Y(0)+'L'+X(xe).toFixed(1)+' '"
+    "$('.line').setAttribute('d','M'+XT(0)+' '+Y(0)+'L'+XT(xe).toFixed(1)+' '"
     "+Y(xe*bpb*L2).toFixed(1));"
     "$('.dot').setAttribute('cx',x.toFixed(1));$('.dot').setAttribute('cy',y.toFixed(1));"
     "$('.guide').setAttribute('d','M'+x.toFixed(1)+' 190V'+y.toFixed(1)+'H40');"
@@ -924,7 +996,7 @@ def perplexity_demo_html(
         x, y = _ppl_xy(min(bpt, 6), bpt * bpb * np.log10(2))
         colour = CYCLE[i % len(CYCLE)]
         points += (
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" fill-opacity=".8"/>'
+            f'<circle {_at(x, "cx")} cy="{y:.1f}" r="4" fill="{colour}" fill-opacity=".8"/>'
             f'<circle cx="52" cy="{20 + 20 * i}" r="4" fill="{colour}"/>'
             f'<text x="60" y="{25 + 20 * i}">'
             f"{html_escape(str(label))}</text>"
@@ -933,14 +1005,12 @@ def perplexity_demo_html(
     for k, tick in enumerate(("1", "10", "100", "1k", "10k")):
         y = round(190 - 180 * k / _PPL_TOP, 1)
         grid += (
-            f'<line x1="40" x2="470" y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
+            f'<line x1="40" {_at(1, "x2")} y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
             f'<text x="34" y="{y + 4:g}" text-anchor="end">{tick}</text>'
         )
-    xticks = "".join(
-        f'<text x="{40 + 430 * t / 6:g}" y="204" text-anchor="middle">{t}</text>' for t in range(7)
-    )
+    xticks = "".join(_xtick(t / 6, str(t)) for t in range(7))
     body = (
-        f'{grid}{xticks}<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+        f'{grid}{xticks}{_baseline()}'
         f'<path class="line" fill="none" stroke="{PALETTE["blue"]}" stroke-width="2.5"/>'
         '<path class="guide" fill="none" stroke="#888" stroke-dasharray="3 3"/>'
         # The reader's point: a ring, unlike the models' filled dots.
