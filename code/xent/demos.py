@@ -263,7 +263,6 @@ def _baseline() -> str:
     return f'<line x1="40" {_at(1, "x2")} y1="190" y2="190" stroke="#333"/>'
 
 
-
 def _bar_chart(label: str, k: int, series: list[tuple[str, str]], extra: str = "") -> str:
     """Empty bars for ``k`` outcomes, one per (class, colour) in ``series``; JS sizes them."""
     slot = 1 / k  # fractions of the plot's width
@@ -390,7 +389,7 @@ def surprisal_demo_html(p: float = 0.25) -> str:
     blue, red = PALETTE["blue"], PALETTE["vermillion"]
     xticks = "".join(_xtick(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1))
     body = (
-        f'{xticks}{_baseline()}'
+        f"{xticks}{_baseline()}"
         f'<polyline class="curve" fill="none" stroke="{blue}" stroke-width="2.5"/>'
         '<path class="guide" fill="none" stroke="#888" stroke-dasharray="3 3"/>'
         f'<circle class="dot" r="5" fill="{red}"/><text class="lab"></text>'
@@ -1010,7 +1009,7 @@ def perplexity_demo_html(
         )
     xticks = "".join(_xtick(t / 6, str(t)) for t in range(7))
     body = (
-        f'{grid}{xticks}{_baseline()}'
+        f"{grid}{xticks}{_baseline()}"
         f'<path class="line" fill="none" stroke="{PALETTE["blue"]}" stroke-width="2.5"/>'
         '<path class="guide" fill="none" stroke="#888" stroke-dasharray="3 3"/>'
         # The reader's point: a ring, unlike the models' filled dots.
