@@ -33,13 +33,20 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import neuron
-from ._validation import as_float_array, check_class_labels, check_logit_matrix
+from ._validation import (
+    as_float_array,
+    check_class_labels,
+    check_distribution,
+    check_logit_matrix,
+)
 from .plotting import CYCLE, PALETTE
 
 if TYPE_CHECKING:  # IPython is only needed by the notebook-facing wrappers
     from IPython.display import HTML
 
 __all__ = [
+    "DISTILLATION_TEMPERATURE_RANGE",
+    "LOG_BETA_RANGE",
     "PERPLEXITY_RANGES",
     "SLOWDOWN_RANGES",
     "SURPRISAL_RANGE",
@@ -47,12 +54,16 @@ __all__ = [
     "WEIGHT_RANGE",
     "calibration_demo",
     "calibration_demo_html",
+    "distillation_demo",
+    "distillation_demo_html",
     "entropy_demo",
     "entropy_demo_html",
     "kl_demo",
     "kl_demo_html",
     "perplexity_demo",
     "perplexity_demo_html",
+    "preference_demo",
+    "preference_demo_html",
     "slowdown_demo",
     "slowdown_demo_html",
     "surprisal_demo",
@@ -263,7 +274,9 @@ def _baseline() -> str:
     return f'<line x1="40" {_at(1, "x2")} y1="190" y2="190" stroke="#333"/>'
 
 
-def _bar_chart(label: str, k: int, series: list[tuple[str, str]], extra: str = "") -> str:
+def _bar_chart(
+    label: str, k: int, series: list[tuple[str, str]], extra: str = "", xlabel: str = "outcome"
+) -> str:
     """Empty bars for ``k`` outcomes, one per (class, colour) in ``series``; JS sizes them."""
     slot = 1 / k  # fractions of the plot's width
     width = 0.7 * slot / len(series)
@@ -278,7 +291,7 @@ def _bar_chart(label: str, k: int, series: list[tuple[str, str]], extra: str = "
             )
         body += _xtick(slot * (i + 0.5), str(i))
     ticks = [0, 0.25, 0.5, 0.75, 1]
-    return _svg(label, ticks, 1, "probability", "outcome", body + extra, height=246)
+    return _svg(label, ticks, 1, "probability", xlabel, body + extra, height=246)
 
 
 def _legend_entry(x: float, swatch: str, text: str) -> str:
@@ -376,7 +389,7 @@ def surprisal_demo_html(p: float = 0.25) -> str:
     >>> html = surprisal_demo_html(0.125)
     >>> 'name="p" min="0.001" max="1" step="0.001" value="0.125"' in html
     True
-    >>> "http" not in html and len(html) < 6000
+    >>> "http" not in html and len(html) < 7000
     True
     """
     lo, hi, _ = SURPRISAL_RANGE
@@ -1051,3 +1064,246 @@ def perplexity_demo(
     True
     """
     return _display(perplexity_demo_html(models, bits_per_byte, bytes_per_token))
+
+
+# ---- chapter 10: distillation's temperature -----------------------------------------------------
+
+#: Slider range (min, max, step) of the temperature in the distillation demo.
+DISTILLATION_TEMPERATURE_RANGE: tuple[float, float, float] = (0.5, 20.0, 0.1)
+#: Fewest and most classes the distillation and preference demos show.
+_MAX_BARS = 10
+
+_DISTILLATION_JS = (
+    "const V=D.v,C=V.length,M=Math.max(...V);"
+    "function draw(){const T=num('t'),e=V.map(v=>Math.exp((v-M)/T)),"
+    "s=e.reduce((a,b)=>a+b,0),p=e.map(v=>v/s),out=$('.readout');bars('p',p);"
+    "let h=0;for(const v of p)if(v>0)h-=v*Math.log(v);h=Math.max(h,0);"
+    # the soft term's gradient T (q_T - p_T) for a student whose logits are all 0 (q_T uniform)
+    "const g=Math.sqrt(p.reduce((a,v)=>a+(T*(1/C-v))**2,0)/C),top=Math.max(...p);"
+    "Object.assign(out.dataset,{t:T,top:top,h:h,floor:T*T*h,grad:g,gradKl:g/(T*T)});"
+    "out.textContent='T = '+T.toFixed(1)+': the top class gets '+top.toFixed(3)+', the other '"
+    "+(C-1)+' share '+(1-top).toFixed(3)+'. H(p_T) = '+h.toFixed(3)+' nats (at most ln '+C+' = '"
+    "+Math.log(C).toFixed(3)+'), floor T²·H(p_T) = '+(T*T*h).toFixed(3)+' nats. Gradient size "
+    "for a student at 0: '+g.toFixed(4)+' with T², '+(g/(T*T)).toPrecision(3)+' without.';}"
+)
+
+
+def _check_bars(values: ArrayLike, name: str) -> np.ndarray:
+    """A finite vector of 2 to ``_MAX_BARS`` numbers, one per bar."""
+    v = as_float_array(values, name).astype(np.float64)
+    if v.ndim != 1 or not 2 <= v.size <= _MAX_BARS:
+        raise ValueError(
+            f"{name} must be a vector of 2 to {_MAX_BARS} numbers, one per bar; got shape {v.shape}"
+        )
+    if not np.isfinite(v).all():
+        raise ValueError(f"{name} must hold finite numbers")
+    return v
+
+
+def distillation_demo_html(
+    teacher_logits: ArrayLike, temperature: float = 1.0, xlabel: str = "class"
+) -> str:
+    """A self-contained HTML/JS demo of distillation's temperature, as a string.
+
+    The demo holds one example's teacher logits ``v``. A slider sets the temperature ``T``;
+    an inline SVG draws the soft targets ``p_T = softmax(v / T)`` as bars (the uniform level
+    ``1/C`` dotted), and the readout gives the top class's probability and the share of the
+    others (the "dark knowledge"), the entropy ``H(p_T)`` in nats, the floor ``T**2 H(p_T)``
+    of the cross-entropy form of the soft loss, and the size (root mean square) of the soft
+    term's gradient ``T (q_T - p_T)`` for a student whose logits are all 0, with the factor
+    ``T**2`` and without it. The readout (class ``readout``) carries them at full precision
+    in ``data-t``, ``data-top``, ``data-h``, ``data-floor``, ``data-grad`` and
+    ``data-grad-kl``; they equal ``xent.functional.softmax``, ``xent.info.entropy`` (base e)
+    and ``xent.functional.distillation_loss_grad``. No external URL, no network.
+
+    Parameters
+    ----------
+    teacher_logits : array_like
+        The teacher's logits for one example, 2 to 10 finite numbers.
+    temperature : float, default 1.0
+        Starting temperature, in ``DISTILLATION_TEMPERATURE_RANGE`` (0.5 to 20); rounded to
+        the slider's step of 0.1.
+    xlabel : str, default "class"
+        The x axis's title (what the classes are).
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        For logits that are not 2 to 10 finite numbers, or a temperature outside the slider's
+        range.
+
+    Examples
+    --------
+    >>> html = distillation_demo_html([4.0, 1.0, 0.5, -2.0], temperature=4)
+    >>> 'name="t" min="0.5" max="20" step="0.1" value="4"' in html, "http" in html
+    (True, False)
+    >>> distillation_demo_html([1.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: teacher_logits must be a vector of 2 to 10 numbers, one per bar; got shape (1,)
+    """
+    v = _check_bars(teacher_logits, "teacher_logits")
+    lo, hi, _ = DISTILLATION_TEMPERATURE_RANGE
+    t = neuron._check_scalar(temperature, "temperature")
+    if not lo <= t <= hi:
+        raise ValueError(f"temperature = {t!r} is outside the demo's slider range [{lo}, {hi}]")
+    k = v.size
+    uniform = round(190 - 180 / k, 1)
+    extra = f'<line x1="40" {_at(1, "x2")} y1="{uniform:g}" y2="{uniform:g}" stroke="#000" '
+    extra += 'stroke-dasharray="2 3"/>' + _legend_entry(
+        150,
+        '<line x1="0" x2="30" y1="235" y2="235" stroke="#000" stroke-dasharray="2 3"/>',
+        f'<text x="36" y="239">uniform, 1/{k}</text>',
+    )
+    figure = _bar_chart(
+        "bar chart of the soft targets p_T", k, [("p", PALETTE["blue"])], extra, html_escape(xlabel)
+    )
+    controls = _slider("t", "temp. T", DISTILLATION_TEMPERATURE_RANGE, round(t, 1))
+    return _demo("distillation", controls, figure, _DISTILLATION_JS, {"v": v.tolist()})
+
+
+def distillation_demo(
+    teacher_logits: ArrayLike, temperature: float = 1.0, xlabel: str = "class"
+) -> HTML:
+    """``distillation_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    teacher_logits, temperature, xlabel
+        As in ``distillation_demo_html``.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<script>" in distillation_demo([2.0, 0.0, -1.0]).data
+    True
+    """
+    return _display(distillation_demo_html(teacher_logits, temperature, xlabel))
+
+
+# ---- chapter 12: the KL-regularised policy ----------------------------------------------------
+
+#: Slider range (min, max, step) of log10(beta) in the preference demo: beta from 0.05 to 10.
+LOG_BETA_RANGE: tuple[float, float, float] = (-1.3, 1.0, 0.01)
+
+_PREFERENCE_JS = (
+    "const R=D.r,P0=D.ref,K=R.length;"
+    "function draw(){const b=Math.pow(10,num('lb')),out=$('.readout');"
+    "$('output[for=lb]').value=b.toFixed(2);"
+    # pi* = softmax(log pi_ref + r / beta), as xent.preferences.kl_regularised_policy
+    "const l=P0.map((q,i)=>q>0?Math.log(q)+R[i]/b:-Infinity),m=Math.max(...l),"
+    "e=l.map(v=>Math.exp(v-m)),s=e.reduce((a,c)=>a+c,0),p=e.map(v=>v/s);"
+    "bars('r',P0);bars('s',p);let er=0,e0=0,kl=0;"
+    "for(let i=0;i<K;i++){er+=p[i]*R[i];e0+=P0[i]*R[i];if(p[i]>0)kl+=p[i]*Math.log(p[i]/P0[i]);}"
+    "kl=Math.max(kl,0);const j=er-b*kl;"
+    "Object.assign(out.dataset,{beta:b,reward:er,kl:kl,j:j,p:p.join(' ')});"
+    "out.textContent='β = '+b.toFixed(2)+': expected reward '+er.toFixed(3)+' (reference '"
+    "+e0.toFixed(3)+'), KL(π* ‖ π_ref) = '+kl.toFixed(3)+' nats, J = E[r] − β·KL = '"
+    "+j.toFixed(3)+'.';}"
+)
+
+
+def preference_demo_html(
+    reference: ArrayLike, reward: ArrayLike, beta: float = 1.0, xlabel: str = "response"
+) -> str:
+    """A self-contained HTML/JS demo of the KL-regularised optimum, as a string.
+
+    The demo holds a reference policy ``pi_ref`` and a reward over the same 2 to 10
+    responses. A slider sets ``beta`` on a log scale (0.05 to 10); an inline SVG draws the
+    bars of ``pi_ref`` and of the optimum ``pi* = pi_ref exp(r / beta) / Z`` side by side,
+    and the readout gives ``pi*``'s expected reward (and the reference's), the KL divergence
+    ``KL(pi* || pi_ref)`` in nats and the objective ``J = E[r] - beta KL``. The readout (class
+    ``readout``) carries them at full precision in ``data-beta``, ``data-reward``,
+    ``data-kl``, ``data-j`` and ``data-p`` (``pi*``, space-separated); they equal
+    ``xent.preferences.kl_regularised_policy`` and ``xent.info.kl_divergence`` (base e). No
+    external URL, no network.
+
+    Parameters
+    ----------
+    reference : array_like
+        The reference policy, a distribution over 2 to 10 responses.
+    reward : array_like
+        One finite reward per response.
+    beta : float, default 1.0
+        Starting ``beta``, from 0.05 to 10 (``10 ** LOG_BETA_RANGE``); the slider holds
+        ``log10(beta)`` rounded to its step of 0.01.
+    xlabel : str, default "response"
+        The x axis's title (say, how the responses are ordered).
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        If ``reference`` is not a distribution over 2 to 10 responses, the rewards are not
+        finite or not one per response, or ``beta`` is outside the slider's range.
+
+    Examples
+    --------
+    >>> html = preference_demo_html([0.5, 0.3, 0.2], [0.0, 1.0, 2.0], beta=0.1)
+    >>> 'name="lb" min="-1.3" max="1" step="0.01" value="-1"' in html, "http" in html
+    (True, False)
+    >>> preference_demo_html([0.5, 0.5], [0.0, 1.0, 2.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: reward must hold one number per response: reference has 2, reward has 3
+    """
+    ref = _check_bars(check_distribution(reference, "reference"), "reference")
+    r = _check_bars(reward, "reward")
+    if r.size != ref.size:
+        raise ValueError(
+            f"reward must hold one number per response: reference has {ref.size}, "
+            f"reward has {r.size}"
+        )
+    lo, hi, _ = LOG_BETA_RANGE
+    b = neuron._check_scalar(beta, "beta")
+    if not 10**lo - 1e-12 <= b <= 10**hi + 1e-12:
+        raise ValueError(
+            f"beta = {b!r} is outside the demo's slider range [{10**lo:.2f}, {10**hi:g}]"
+        )
+    blue = PALETTE["blue"]
+    figure = _bar_chart(
+        "bar charts of the reference policy and the optimum",
+        ref.size,
+        [("r", "#888888"), ("s", blue)],
+        _legend([("reference π_ref", "#888888"), ("optimum π*", blue)]),
+        html_escape(xlabel),
+    )
+    controls = _slider("lb", "β", LOG_BETA_RANGE, round(float(np.log10(b)), 2))
+    data = {"r": r.tolist(), "ref": ref.tolist()}
+    return _demo("preference", controls, figure, _PREFERENCE_JS, data)
+
+
+def preference_demo(
+    reference: ArrayLike, reward: ArrayLike, beta: float = 1.0, xlabel: str = "response"
+) -> HTML:
+    """``preference_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    reference, reward, beta, xlabel
+        As in ``preference_demo_html``.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<script>" in preference_demo([0.5, 0.5], [0.0, 1.0]).data
+    True
+    """
+    return _display(preference_demo_html(reference, reward, beta, xlabel))
