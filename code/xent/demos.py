@@ -185,7 +185,7 @@ _JS_LIB = (
     "function bars(c,p){const t=root.querySelectorAll('text.'+c);"
     "root.querySelectorAll('rect.'+c).forEach((e,i)=>{const v=p?p[i]:0,y=190-180*v;"
     "e.setAttribute('y',y.toFixed(1));e.setAttribute('height',(180*v).toFixed(1));"
-    "t[i].setAttribute('y',(y-3).toFixed(1));"
+    "t[i].setAttribute('y',Math.max(y-3,10).toFixed(1));"
     "t[i].textContent=p&&+e.getAttribute('width')>=24?v.toFixed(2):'';});}"
 )
 
@@ -1090,6 +1090,11 @@ _DISTILLATION_JS = (
 
 def _check_bars(values: ArrayLike, name: str) -> np.ndarray:
     """A finite vector of 2 to ``_MAX_BARS`` numbers, one per bar."""
+    try:
+        if np.isnan(np.asarray(values, dtype=np.float64)).any():
+            raise ValueError(f"{name} must hold finite numbers; it contains NaN")
+    except TypeError:
+        pass  # not numbers: as_float_array says so
     v = as_float_array(values, name).astype(np.float64)
     if v.ndim != 1 or not 2 <= v.size <= _MAX_BARS:
         raise ValueError(
@@ -1205,7 +1210,7 @@ _PREFERENCE_JS = (
     "bars('r',P0);bars('s',p);let er=0,e0=0,kl=0;"
     "for(let i=0;i<K;i++){er+=p[i]*R[i];e0+=P0[i]*R[i];if(p[i]>0)kl+=p[i]*Math.log(p[i]/P0[i]);}"
     "kl=Math.max(kl,0);const j=er-b*kl;"
-    "Object.assign(out.dataset,{beta:b,reward:er,kl:kl,j:j,p:p.join(' ')});"
+    "Object.assign(out.dataset,{beta:b,reward:er,refReward:e0,kl:kl,j:j,p:p.join(' ')});"
     "out.textContent='β = '+b.toFixed(2)+': expected reward '+er.toFixed(3)+' (reference '"
     "+e0.toFixed(3)+'), KL(π* ‖ π_ref) = '+kl.toFixed(3)+' nats, J = E[r] − β·KL = '"
     "+j.toFixed(3)+'.';}"
@@ -1223,9 +1228,9 @@ def preference_demo_html(
     and the readout gives ``pi*``'s expected reward (and the reference's), the KL divergence
     ``KL(pi* || pi_ref)`` in nats and the objective ``J = E[r] - beta KL``. The readout (class
     ``readout``) carries them at full precision in ``data-beta``, ``data-reward``,
-    ``data-kl``, ``data-j`` and ``data-p`` (``pi*``, space-separated); they equal
-    ``xent.preferences.kl_regularised_policy`` and ``xent.info.kl_divergence`` (base e). No
-    external URL, no network.
+    ``data-ref-reward``, ``data-kl``, ``data-j`` and ``data-p`` (``pi*``, space-separated);
+    they equal ``xent.preferences.kl_regularised_policy`` and ``xent.info.kl_divergence``
+    (base e). No external URL, no network.
 
     Parameters
     ----------
