@@ -332,6 +332,7 @@ PHONE_DEMOS = {
     "calibration": lambda: demos.calibration_demo_html(LOGITS, LOGITS.argmax(1)),
     "distillation": lambda: demos.distillation_demo_html([5, -2, 0, 1, 3, -4, 2, 0, 1, -1]),
     "preference": lambda: demos.preference_demo_html([0.1] * 10, list(range(10))),
+    "sharded": lambda: demos.sharded_demo_html(np.linspace(-3, 3, 10), 9, 6),
 }
 
 

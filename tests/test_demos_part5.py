@@ -1,6 +1,6 @@
-"""Part V's kernel-free demos: distillation's temperature (chapter 10) and the KL-regularised
-optimum over beta (chapter 12). Their HTML, and their scripts driven in headless Chromium,
-compared with xent's functions."""
+"""Part V's kernel-free demos: distillation's temperature (chapter 10), the KL-regularised
+optimum over beta (chapter 12) and vocabulary-parallel cross-entropy (chapter 13). Their HTML,
+and their scripts driven in headless Chromium, compared with xent's functions."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ import pytest
 
 from conftest import open_demo, set_control
 from xent import demos, info
+from xent import distributed as xd
 from xent import functional as xf
 from xent import preferences as pref
 
 TEACHER = [-7.3, -3.9, -0.6, -3.5, -3.8, -0.9, -7.6, 6.8, -2.9, -2.6]  # a digit's logits
 REFERENCE = [0.05, 0.2, 0.1, 0.15, 0.1, 0.05, 0.1, 0.15, 0.05, 0.05]
 REWARD = [-1.3, -1.0, -0.7, -0.3, 0.0, 0.2, 0.5, 0.9, 1.2, 1.6]
+LOGITS = [1.5, -0.8, 0.3, 2.9, 0.7, -1.9, 1.1, 0.2, -0.4, 2.2]
 SELF_CONTAINED = re.compile(r"https?://|//[a-z]|\bsrc=|\bhref=|@import")
 
 
@@ -76,6 +78,12 @@ def test_preference_html() -> None:
         (demos.preference_demo_html, ([0.5, 0.5], [0.0, 1.0]), {"beta": 0.01}, "slider range"),
         (demos.preference_demo_html, ([0.5, 0.5], [0.0, 1.0]), {"beta": 20}, "slider range"),
         (demos.preference_demo_html, ([0.5, 0.5], [0.0, 1.0]), {"beta": -1}, "slider range"),
+        (demos.sharded_demo_html, ([1.0, 2.0, 3.0],), {"target": 3}, "target must be"),
+        (demos.sharded_demo_html, ([1.0, 2.0, 3.0],), {"target": 1.0}, "target must be"),
+        (demos.sharded_demo_html, ([1.0, 2.0, 3.0],), {"processes": 0}, "processes must be"),
+        (demos.sharded_demo_html, ([1.0, 2.0, 3.0],), {"processes": 4}, "from 1 to 3"),
+        (demos.sharded_demo_html, (LOGITS,), {"processes": 7}, "from 1 to 6"),
+        (demos.sharded_demo_html, ([1.0, np.inf],), {}, "finite"),
     ],
 )
 def test_bad_arguments_are_refused(helper, args, kwargs, message) -> None:  # type: ignore[no-untyped-def]
@@ -146,6 +154,46 @@ def test_preference_demo_matches_xent(offline_page, tmp_path: Path) -> None:  # 
     assert got["text"] != start["text"]
 
 
+def test_sharded_html() -> None:
+    html = demos.sharded_demo_html(LOGITS, target=3, processes=3)
+    assert not SELF_CONTAINED.search(html) and len(html) < 12000
+    assert html.count("<script>") == 1 and html.count('type="range"') == 2
+    assert 'name="procs" min="1" max="6" step="1" value="3"' in html
+    assert 'name="y" min="0" max="9" step="1" value="3"' in html
+    assert "<script>" in demos.sharded_demo(LOGITS)._repr_html_()
+
+
+def test_sharded_demo_matches_xent(offline_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """At every P and target, the demo's all-reduced numbers and loss are those of
+    xent.distributed.sharded_cross_entropy on the blocks of shard_bounds, and its loss on one
+    process is xent.functional.cross_entropy."""
+    z = np.asarray(LOGITS)
+    pg = open_demo(offline_page, tmp_path, demos.sharded_demo_html(LOGITS, 3, 1))
+    start = data(pg)["text"]
+    for procs in range(1, 7):
+        set_control(pg, "procs", str(procs))
+        blocks = [z[slice(*xd.shard_bounds(z.size, procs, r))] for r in range(procs)]
+        m = max(b.max() for b in blocks)
+        for y in (0, 3, 6, 9):
+            set_control(pg, "y", str(y))
+            got = data(pg)
+            loss, _ = xd.sharded_cross_entropy([b[None, :] for b in blocks], [y])
+            assert int(got["procs"]) == procs
+            assert [float(v) for v in got["maxima"].split()] == [b.max() for b in blocks]
+            sums = [np.exp(b - m).sum() for b in blocks]
+            assert [float(v) for v in got["sums"].split()] == pytest.approx(sums, rel=1e-12)
+            assert float(got["m"]) == m and float(got["zy"]) == pytest.approx(z[y] - m)
+            assert float(got["s"]) == pytest.approx(sum(sums), rel=1e-12)
+            assert float(got["loss"]) == pytest.approx(loss[0], rel=1e-12)
+            one = float(xf.cross_entropy(z[None, :], [y]))
+            assert float(got["one"]) == pytest.approx(one, rel=1e-12)
+            owner = next(r for r in range(procs) if y < xd.shard_bounds(z.size, procs, r)[1])
+            assert f"the target {y} is on process {owner}:" in got["text"]
+            heights = bar_heights(pg, "p")
+            assert heights == pytest.approx(180 * xf.softmax(z), abs=0.06)
+    assert got["text"] != start
+
+
 # --- the chapters' demos, as the website serves them --------------------------------------------
 
 
@@ -176,3 +224,14 @@ def test_preference_demo_on_the_built_chapter(built_site, offline_page) -> None:
         want = preference_reference(ref[order], reward[order], float(got["beta"]))
         for key, value in want.items():
             assert float(got[key]) == pytest.approx(value, rel=1e-9, abs=1e-12), (lb, key)
+
+
+def test_sharded_demo_on_the_built_chapter(built_site, offline_page) -> None:  # type: ignore[no-untyped-def]
+    """Chapter 13's demo: the same loss on one process and on six."""
+    pg = offline_page
+    pg.goto((built_site / "chapters" / "13_distributed.html").as_uri())
+    assert pg.locator(".xent-demo").count() == 1
+    one = float(data(pg)["one"])
+    set_control(pg, "procs", "6")
+    assert float(data(pg)["loss"]) == pytest.approx(one, rel=1e-12)
+    assert float(data(pg)["one"]) == one

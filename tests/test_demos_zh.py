@@ -39,10 +39,11 @@ DEMO_PAGES = {
     "chapters/09_calibration": "准确率",
     "chapters/10_distillation": "奈特",
     "chapters/12_preferences": "期望奖励",
+    "chapters/13_distributed": "局部最大值",
 }
-#: Latin words a Chinese demo may show: abbreviations kept by terminology.csv, log₂, and the
-#: subscript of π_ref.
-ALLOWED = {"ECE", "NLL", "log", "ref"}
+#: Latin words a Chinese demo may show: abbreviations and terms terminology.csv keeps
+#: untranslated, the functions log₂ and exp, and the subscript of π_ref.
+ALLOWED = {"ECE", "NLL", "log", "exp", "ref", "softmax", "logit"}
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

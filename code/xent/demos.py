@@ -64,6 +64,8 @@ __all__ = [
     "perplexity_demo_html",
     "preference_demo",
     "preference_demo_html",
+    "sharded_demo",
+    "sharded_demo_html",
     "slowdown_demo",
     "slowdown_demo_html",
     "surprisal_demo",
@@ -1312,3 +1314,127 @@ def preference_demo(
     True
     """
     return _display(preference_demo_html(reference, reward, beta, xlabel))
+
+
+# ---- chapter 13: one softmax over many processes ------------------------------------------------
+
+#: Most processes the vocabulary-parallel demo splits its vocabulary over.
+_MAX_PROCESSES = 6
+
+_SHARDED_JS = (
+    "const Z=D.z,V=Z.length,CY=D.c,f2=v=>v.toFixed(2);"
+    "function draw(){const P=num('procs'),y=num('y'),b=Math.floor(V/P),x=V%P,out=$('.readout'),"
+    "st=r=>r*b+Math.min(r,x),mx=[],sm=[],rg=[];"
+    # 1. each process's largest logit, all-reduced with MAX
+    "for(let r=0;r<P;r++){let v=-Infinity;for(let c=st(r);c<st(r+1);c++)v=Math.max(v,Z[c]);"
+    "mx.push(v);rg.push(st(r)+'–'+(st(r+1)-1));}const m=Math.max(...mx);"
+    # 2. each process's sum of exp(z - m), all-reduced with SUM; 3. z_y - m from its owner
+    "let s=0,own=0;for(let r=0;r<P;r++){let v=0;for(let c=st(r);c<st(r+1);c++)v+=Math.exp(Z[c]-m);"
+    "sm.push(v);s+=v;if(y>=st(r)&&y<st(r+1))own=r;}const zy=Z[y]-m,loss=-zy+Math.log(s);"
+    "let one=0;for(const v of Z)one+=Math.exp(v-m);one=Math.log(one)-zy;"
+    "bars('p',Z.map(v=>Math.exp(v-m)/s));"
+    "root.querySelectorAll('rect.p').forEach((e,c)=>{let r=0;while(c>=st(r+1))r++;"
+    "e.setAttribute('fill',CY[r%CY.length]);e.setAttribute('stroke',c===y?'#000':'none');"
+    "e.setAttribute('stroke-width',c===y?'2':'0');});"
+    "Object.assign(out.dataset,{procs:P,m:m,s:s,zy:zy,loss:loss,one:one,maxima:mx.join(' '),"
+    "sums:sm.join(' ')});"
+    "out.textContent='P = '+P+', tokens '+rg.join(' | ')+'. Local maxima '+mx.map(f2).join(', ')"
+    "+' → m = '+f2(m)+'; local sums of exp(z − m) '+sm.map(f2).join(', ')+' → s = '+f2(s)"
+    "+'; the target '+y+' is on process '+own+': z_y − m = '+f2(zy)+'. Loss (m − z_y) + log s = '"
+    "+loss.toFixed(4)+' nats; on one process: '+one.toFixed(4)+' nats.';}"
+)
+
+
+def sharded_demo_html(logits: ArrayLike, target: int = 0, processes: int = 2) -> str:
+    """A self-contained HTML/JS demo of vocabulary-parallel cross-entropy, as a string.
+
+    The demo holds one position's logits over a small vocabulary. Sliders set the number of
+    processes ``P`` the vocabulary is split over (contiguous blocks, as
+    ``xent.distributed.shard_bounds``) and the target token; an inline SVG draws the softmax
+    as bars coloured by the process that holds each token (the target outlined), and the
+    readout gives each process's largest logit and sum of ``exp(z - m)``, the three
+    all-reduced numbers ``m``, ``s`` and ``z_y - m``, the loss ``(m - z_y) + log s`` and the
+    loss computed on one process. The readout (class ``readout``) carries them at full
+    precision in ``data-procs``, ``data-m``, ``data-s``, ``data-zy``, ``data-loss``,
+    ``data-one``, ``data-maxima`` and ``data-sums`` (space-separated, one per process); they
+    equal ``xent.distributed.sharded_cross_entropy`` and ``xent.functional.cross_entropy``.
+    No external URL, no network.
+
+    Parameters
+    ----------
+    logits : array_like
+        One position's logits, 2 to 10 finite numbers (the vocabulary).
+    target : int, default 0
+        Starting target token, ``0 <= target < len(logits)``.
+    processes : int, default 2
+        Starting number of processes, 1 to ``min(6, len(logits))``.
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        For logits that are not 2 to 10 finite numbers, or a target or number of processes
+        that is not a whole number in its range.
+
+    Examples
+    --------
+    >>> html = sharded_demo_html([2.0, -1.0, 0.5, 3.0, 1.0, 0.0], target=3, processes=3)
+    >>> 'name="procs" min="1" max="6" step="1" value="3"' in html, "http" in html
+    (True, False)
+    >>> sharded_demo_html([1.0, 2.0], processes=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: processes must be a whole number from 1 to 2 (at least one token each); got 3
+    """
+    z = _check_bars(logits, "logits")
+    v = z.size
+    most = min(_MAX_PROCESSES, v)
+    for name, value, top, why in (
+        ("target", target, v - 1, "a token of the vocabulary"),
+        ("processes", processes, most, "at least one token each"),
+    ):
+        low = 0 if name == "target" else 1
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | np.integer)
+            or not low <= value <= top
+        ):
+            raise ValueError(
+                f"{name} must be a whole number from {low} to {top} ({why}); got {value!r}"
+            )
+    controls = _slider("procs", "proc. P", (1, most, 1), int(processes))
+    controls += _slider("y", "target y", (0, v - 1, 1), int(target))
+    figure = _bar_chart(
+        "softmax of the logits, coloured by the process that holds each token",
+        v,
+        [("p", PALETTE["blue"])],
+        "",
+        "token (colour: its process)",
+    )
+    data = {"z": z.tolist(), "c": CYCLE}
+    return _demo("sharded", controls, figure, _SHARDED_JS, data)
+
+
+def sharded_demo(logits: ArrayLike, target: int = 0, processes: int = 2) -> HTML:
+    """``sharded_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    logits, target, processes
+        As in ``sharded_demo_html``.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<script>" in sharded_demo([1.0, 2.0, 3.0]).data
+    True
+    """
+    return _display(sharded_demo_html(logits, target, processes))

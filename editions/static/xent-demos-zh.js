@@ -74,6 +74,12 @@
     'optimum π*': '最优策略 π*',
     'response': '回答',
     'response (sorted by reward)': '回答（按奖励排序）',
+    // chapter 13: vocabulary-parallel cross-entropy
+    'proc. P': '进程数 P',
+    'target y': '目标 y',
+    'token (colour: its process)': '词元（颜色：所在进程）',
+    'softmax of the logits, coloured by the process that holds each token':
+      '各 logit 的 softmax，按持有各词元的进程着色',
   };
 
   const NUM = '([-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:e[-+]?\\d+)?|∞|Infinity|NaN)';
@@ -127,6 +133,13 @@
     [new RegExp('^β = ' + NUM + ': expected reward ' + NUM + ' \\(reference ' + NUM +
       '\\), KL\\(π\\* ‖ π_ref\\) = ' + NUM + ' nats, J = E\\[r\\] − β·KL = ' + NUM + '\\.$'),
       'β = $1：期望奖励 $2（参考策略为 $3），KL(π* ‖ π_ref) = $4 奈特，J = E[r] − β·KL = $5。'],
+    // chapter 13
+    [new RegExp('^P = (\\d+), tokens (.+?)\\. Local maxima (.+?) → m = ' + NUM +
+      '; local sums of exp\\(z − m\\) (.+?) → s = ' + NUM + '; the target (\\d+) is on process ' +
+      '(\\d+): z_y − m = ' + NUM + '\\. Loss \\(m − z_y\\) \\+ log s = ' + NUM +
+      ' nats; on one process: ' + NUM + ' nats\\.$'),
+      'P = $1，各进程的词元 $2。局部最大值 $3 → m = $4；exp(z − m) 的局部和 $5 → s = $6；' +
+      '目标 $7 在进程 $8 上：z_y − m = $9。损失 (m − z_y) + log s = $10 奈特；单个进程上算得 $11 奈特。'],
   ];
 
   // Last resort, word by word, for a text no rule above matches (a demo changed upstream).
