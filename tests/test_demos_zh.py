@@ -25,6 +25,7 @@ from test_book_build import toc_files
 from test_site_browser import SiteServer, Visit, open_page
 
 from conftest import ROOT
+from xent.demos import MIN_TEXT_PX
 
 SCRIPT = ROOT / "editions" / "static" / "xent-demos-zh.js"
 
@@ -36,9 +37,13 @@ DEMO_PAGES = {
     "chapters/05_learning_slowdown": "交叉熵代价",
     "chapters/08_language_models": "每字节比特数",
     "chapters/09_calibration": "准确率",
+    "chapters/10_distillation": "奈特",
+    "chapters/12_preferences": "期望奖励",
+    "chapters/13_distributed": "局部最大值",
 }
-#: Latin words a Chinese demo may show: abbreviations kept by terminology.csv, and log₂.
-ALLOWED = {"ECE", "NLL", "log"}
+#: Latin words a Chinese demo may show: abbreviations and terms terminology.csv keeps
+#: untranslated, the functions log₂ and exp, and the subscript of π_ref.
+ALLOWED = {"ECE", "NLL", "log", "exp", "ref", "softmax", "logit"}
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -178,9 +183,10 @@ def test_demo_stays_english_on_the_english_site(site: SiteServer, browser: Any, 
 
 
 # Where the demo's words sit: SVG texts (in viewBox units) that leave the figure or overlap,
-# and HTML controls that overflow their box or the demo's.
+# or are drawn smaller than minPx CSS px; HTML controls that overflow their box or the demo's,
+# or are under 24 px tall (WCAG 2.5.8); text of the controls and readout under minPx.
 LAYOUT_JS = """
-async () => {
+async minPx => {
 await document.fonts.ready;
 await new Promise(resolve => requestAnimationFrame(resolve));
 return [...document.querySelectorAll('.xent-demo')].flatMap(demo => {
@@ -199,6 +205,15 @@ return [...document.querySelectorAll('.xent-demo')].flatMap(demo => {
         : {left: b.left, right: b.right, top: b.top + trim, bottom: b.bottom - trim};
     };
     // The glyphs (the em box), not the taller CJK line box, must stay inside the figure.
+    // The size a text is drawn at: its font size in the SVG's units times the units' scale
+    // (the matrix's norm, for the rotated y label too).
+    for (const t of svg.querySelectorAll('text')) {
+      if (!t.textContent.trim()) continue;
+      const m = t.getScreenCTM();
+      const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+      if (px < minPx - 0.01) bad.push('text under ' + minPx + ' px: ' + t.textContent.trim()
+        + ' (' + px.toFixed(2) + ' px)');
+    }
     for (const [s, box, r] of boxes) {
       const b = em(box, r);
       if (b.left < fig.left - 1 || b.top < fig.top - 1 || b.right > fig.right + 1
@@ -216,6 +231,11 @@ return [...document.querySelectorAll('.xent-demo')].flatMap(demo => {
     const r = el.getBoundingClientRect();
     if (el.scrollWidth > el.clientWidth + 1 || r.left < box.left - 0.5
         || r.right > box.right + 0.5) bad.push('overflow: ' + el.textContent.trim());
+    if (parseFloat(getComputedStyle(el).fontSize) < minPx - 0.01)
+      bad.push('small text: ' + el.textContent.trim());
+  }
+  for (const el of demo.querySelectorAll('input, select')) {
+    if (el.getBoundingClientRect().height < 24) bad.push('small target: ' + el.name);
   }
   return bad;
 });
@@ -224,15 +244,25 @@ return [...document.querySelectorAll('.xent-demo')].flatMap(demo => {
 
 
 @pytest.mark.parametrize("width", [390, 1200])
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("doc", DEMO_PAGES)
-def test_chinese_words_fit(
-    site: SiteServer, browser: Any, built_site_zh: Path, doc: str, width: int
+def test_demo_words_fit(
+    site: SiteServer, browser: Any, built_site_zh: Path, doc: str, lang: str, width: int
 ) -> None:
-    """On a phone and on a desktop, no Chinese label leaves its figure or overlaps another."""
-    inject = not loads_translation(built_site_zh / f"{doc}.html")
-    context, page, _ = visit_demo_page(browser, f"{site.url}zh/{doc}.html", inject, width)
+    """On a phone and on a desktop, in both languages and both themes, every chart text is at
+    least MIN_TEXT_PX px on the screen, inside its figure and clear of the others; also after
+    each control is moved to its other end (new readouts, labels and curves)."""
+    prefix = "zh/" if lang == "zh" else ""
+    inject = lang == "zh" and not loads_translation(built_site_zh / f"{doc}.html")
+    context, page, _ = visit_demo_page(browser, f"{site.url}{prefix}{doc}.html", inject, width)
     try:
-        problems = page.evaluate(LAYOUT_JS)
-        assert not problems, f"zh/{doc} at {width} px: {problems[:5]}"
+        problems = page.evaluate(LAYOUT_JS, MIN_TEXT_PX)
+        assert not problems, f"{prefix}{doc} at {width} px: {problems[:5]}"
+        page.evaluate("document.documentElement.dataset.theme = 'dark'")
+        problems = page.evaluate(LAYOUT_JS, MIN_TEXT_PX)
+        assert not problems, f"{prefix}{doc} at {width} px, dark: {problems[:5]}"
+        for name, *_ in moves(page):
+            problems = page.evaluate(LAYOUT_JS, MIN_TEXT_PX)
+            assert not problems, f"{prefix}{doc} at {width} px, {name} moved: {problems[:5]}"
     finally:
         context.close()

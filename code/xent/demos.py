@@ -12,6 +12,14 @@ demo, reading sliders, renormalising weights, entropy and KL divergence in bits 
 ``0 log 0 = 0``, bar charts) and ends by redrawing on every ``input`` event. The readout
 carries its numbers at full precision in ``data-*`` attributes, so tests can compare them
 with ``xent.info``.
+
+The figure is laid out for the width it is drawn at, so that its text is never smaller than
+``MIN_TEXT_PX`` CSS px (issue 22). On a desktop the SVG is 504 units wide, drawn at 504 px or
+more. Drawn narrower (a phone), the script makes the SVG's units CSS px: its ``viewBox`` takes
+the figure's width, the plot's horizontal positions are recomputed from the fractions of the
+plot's width stored in ``data-fx``, ``data-fx2``, ``data-fcx`` and ``data-fwidth``, the legend's
+entries stack in rows, and the demo redraws; a ``ResizeObserver`` does it again when the width
+changes (a phone turned sideways).
 """
 
 from __future__ import annotations
@@ -25,13 +33,20 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import neuron
-from ._validation import as_float_array, check_class_labels, check_logit_matrix
+from ._validation import (
+    as_float_array,
+    check_class_labels,
+    check_distribution,
+    check_logit_matrix,
+)
 from .plotting import CYCLE, PALETTE
 
 if TYPE_CHECKING:  # IPython is only needed by the notebook-facing wrappers
     from IPython.display import HTML
 
 __all__ = [
+    "DISTILLATION_TEMPERATURE_RANGE",
+    "LOG_BETA_RANGE",
     "PERPLEXITY_RANGES",
     "SLOWDOWN_RANGES",
     "SURPRISAL_RANGE",
@@ -39,12 +54,18 @@ __all__ = [
     "WEIGHT_RANGE",
     "calibration_demo",
     "calibration_demo_html",
+    "distillation_demo",
+    "distillation_demo_html",
     "entropy_demo",
     "entropy_demo_html",
     "kl_demo",
     "kl_demo_html",
     "perplexity_demo",
     "perplexity_demo_html",
+    "preference_demo",
+    "preference_demo_html",
+    "sharded_demo",
+    "sharded_demo_html",
     "slowdown_demo",
     "slowdown_demo_html",
     "surprisal_demo",
@@ -67,12 +88,18 @@ _MIN_K, _MAX_K = 2, 6
 
 _ids = itertools.count(1)
 
-#: The width of every demo's SVG figure in its own units (the plot runs from x 40 to 470; the
-#: 24 units left of 0 hold the y-axis title, clear of the tick labels).
+#: The width of every demo's SVG figure in its own units on a desktop (the plot runs from x 40
+#: to 464; the 24 units left of 0 hold the y-axis title, clear of the tick labels). Drawn
+#: narrower than 504 px, the figure's width in units is its width in px (see the module's notes).
 _VIEW_LEFT, _VIEW_WIDTH = -24, 504
-#: The size of a demo's text in its SVG's units: CSS px on a desktop, where the figure is
-#: drawn at its 504 units; on a phone the figure, and so its text, is drawn smaller.
+#: The plot's left edge, and its margin on the right (room for half a centred tick label).
+_X0, _RIGHT_MARGIN = 40, 16
+_PLOT = _VIEW_LEFT + _VIEW_WIDTH - _RIGHT_MARGIN - _X0
+#: The size of a demo's text in its SVG's units, and so at least its size in CSS px: the units
+#: are CSS px on a phone and at least that on a desktop.
 MIN_TEXT_PX = 11
+#: The height of a legend's row when the entries stack (phone layout).
+_LEGEND_ROW = 16
 
 
 def _dark(colour: str) -> str:
@@ -114,9 +141,8 @@ _STYLE = (
     ".xent-demo select{max-width:100%;min-height:28px;font:inherit}"
     ".xent-demo output{font-variant-numeric:tabular-nums}"
     ".xent-demo svg{width:100%;height:auto;display:block}"
-    # Text of MIN_TEXT_PX in the SVG's units, so smaller on a phone. (Scaling it up there to
-    # stay MIN_TEXT_PX on the screen pushed Chinese tick labels and axis titles out of the
-    # figure at 390 px; it waits for a layout with room for it, issue 22.)
+    # Text of MIN_TEXT_PX in the SVG's units, which are never smaller than CSS px: on a phone
+    # the script lays the figure out for its width (_JS_LIB's layout), issue 22.
     f".xent-demo text{{font-size:{MIN_TEXT_PX}px;fill:#333}}"
     # On a phone the paired p and q sliders take a row each.
     "@container (max-width:30em){.xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em}}"
@@ -129,6 +155,24 @@ _STYLE = (
 # The library every demo's script starts with (after `root` and the data `D` are defined).
 _JS_LIB = (
     "const $=s=>root.querySelector(s),inp=n=>$('[name='+n+']'),num=n=>+inp(n).value;"
+    # The layout: the figure's width W in its units (504, or its width in px when drawn
+    # narrower), the plot from X0 to X1, X(f) the point at fraction f of the plot's width.
+    f"const svg=$('svg'),X0={_X0},NARROW_MIN=200;let W={_VIEW_WIDTH},X1={_X0 + _PLOT};"
+    "const X=f=>X0+(X1-X0)*f;"
+    # Lay the figure out for the width it is drawn at; true when that width changed.
+    "function layout(){const px=svg.getBoundingClientRect().width,"
+    f"w=px>0?Math.max(NARROW_MIN,Math.min({_VIEW_WIDTH},px)):{_VIEW_WIDTH};"
+    "if(w===W&&svg.dataset.laid)return false;svg.dataset.laid=1;W=w;"
+    f"X1=W+{_VIEW_LEFT - _RIGHT_MARGIN};const narrow=W<{_VIEW_WIDTH};"
+    "for(const e of svg.querySelectorAll('[data-fx],[data-fx2],[data-fcx],[data-fwidth]')){"
+    "const d=e.dataset;for(const a of ['x','x2','cx'])if(d['f'+a]!==undefined)"
+    "e.setAttribute(a,X(+d['f'+a]).toFixed(1));"
+    "if(d.fwidth!==undefined)e.setAttribute('width',((X1-X0)*d.fwidth).toFixed(1));}"
+    # the legend: one row on a desktop, a row per entry on a phone
+    "const lg=svg.querySelectorAll('.lg');lg.forEach((g,i)=>g.setAttribute('transform',"
+    f"narrow?'translate('+X0+' '+{_LEGEND_ROW}*i+')':'translate('+g.dataset.x+' 0)'));"
+    f"const h=+svg.dataset.h+(narrow&&lg.length>1?{_LEGEND_ROW}*(lg.length-1):0);"
+    f"svg.setAttribute('viewBox','{_VIEW_LEFT} 0 '+W+' '+h);return true;}}"
     "const vec=(n,k)=>Array.from({length:k},(_,i)=>num(n+i));"
     # weights divided by their sum, or null when they are all 0
     "function norm(w){const s=w.reduce((a,b)=>a+b,0);return s>0?w.map(v=>v/s):null;}"
@@ -139,17 +183,20 @@ _JS_LIB = (
     "if(p[i]>0)d+=p[i]*(Math.log(p[i])-Math.log(r[i]));return Math.max(d,0)/Math.LN2;}"
     "const fmt=x=>x===Infinity?'∞':x.toFixed(3);"
     # bars of class c (and their value labels) for the probabilities p (null: all empty)
+    # (a bar too narrow for its label, as with 6 outcomes of two series on a phone, has none)
     "function bars(c,p){const t=root.querySelectorAll('text.'+c);"
     "root.querySelectorAll('rect.'+c).forEach((e,i)=>{const v=p?p[i]:0,y=190-180*v;"
     "e.setAttribute('y',y.toFixed(1));e.setAttribute('height',(180*v).toFixed(1));"
-    "t[i].setAttribute('y',(y-3).toFixed(1));t[i].textContent=p?v.toFixed(2):'';});}"
+    "t[i].setAttribute('y',Math.max(y-3,10).toFixed(1));"
+    "t[i].textContent=p&&+e.getAttribute('width')>=24?v.toFixed(2):'';});}"
 )
 
 # Show every slider's value next to it, then let the demo redraw; on load and on every input.
 _JS_TAIL = (
     "function sync(){for(const e of root.querySelectorAll('input[type=range]'))"
     "$('output[for='+e.name+']').value=e.value;}"
-    "root.addEventListener('input',()=>{sync();draw();});sync();draw();})();"
+    "root.addEventListener('input',()=>{sync();draw();});layout();sync();draw();"
+    "new ResizeObserver(()=>{if(layout())draw();}).observe(svg);})();"
 )
 
 
@@ -171,6 +218,15 @@ def _demo(kind: str, controls: str, figure: str, script: str, data: dict, two: b
     return f"{html}<script>{head}{_JS_LIB}{script}{_JS_TAIL}</script>"
 
 
+def _at(f: float, attr: str = "x") -> str:
+    """The attribute ``attr`` (x, x2, cx or width) at fraction ``f`` of the plot's width.
+
+    The value is the desktop layout's; ``data-f<attr>`` keeps ``f`` for the script's layout.
+    """
+    value = f * _PLOT if attr == "width" else _X0 + f * _PLOT
+    return f'{attr}="{value:.1f}" data-f{attr}="{f:.6g}"'
+
+
 def _slider(name: str, label: str, rng: tuple[float, float, float], value: float) -> str:
     """A labelled range input named ``name`` and the output that shows its value."""
     lo, hi, step = rng
@@ -190,45 +246,73 @@ def _svg(
     body: str,
     height: int = 226,
 ) -> str:
-    """An SVG figure: plot area x 40..470, y 190 (value 0) up to 10 (value ``ytop``)."""
+    """An SVG figure: plot area x 40..464 (on a desktop), y 190 (value 0) up to 10 (``ytop``).
+
+    ``height`` is the desktop height; on a phone a stacked legend adds rows below it.
+    """
     grid = ""
     for v in yticks:
         y = round(190 - 180 * v / ytop, 1)
         grid += (
-            f'<line x1="40" x2="470" y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
+            f'<line x1="40" {_at(1, "x2")} y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
             f'<text x="34" y="{y + 4:g}" text-anchor="end">{v:g}</text>'
         )
     return (
-        f'<svg viewBox="{_VIEW_LEFT} 0 {_VIEW_WIDTH} {height}" role="img" aria-label="{label}">'
-        f'{grid}<line x1="40" x2="40" y1="10" y2="190" stroke="#333"/>'
+        f'<svg viewBox="{_VIEW_LEFT} 0 {_VIEW_WIDTH} {height}" data-h="{height}" role="img" '
+        f'aria-label="{label}">{grid}<line x1="40" x2="40" y1="10" y2="190" stroke="#333"/>'
         f'<text x="-8" y="100" transform="rotate(-90 -8 100)" text-anchor="middle">{ylabel}</text>'
-        f'<text x="255" y="222" text-anchor="middle">{xlabel}</text>{body}</svg>'
+        f'<text {_at(0.5)} y="222" text-anchor="middle">{xlabel}</text>{body}</svg>'
     )
 
 
-def _bar_chart(label: str, k: int, series: list[tuple[str, str]], extra: str = "") -> str:
+def _xtick(f: float, label: str, y: int = 204, cls: str = "") -> str:
+    """A label under the x axis at fraction ``f`` of the plot's width."""
+    c = f' class="{cls}"' if cls else ""
+    return f'<text{c} {_at(f)} y="{y}" text-anchor="middle">{label}</text>'
+
+
+def _baseline() -> str:
+    """The x axis: a line along the plot's bottom."""
+    return f'<line x1="40" {_at(1, "x2")} y1="190" y2="190" stroke="#333"/>'
+
+
+def _bar_chart(
+    label: str, k: int, series: list[tuple[str, str]], extra: str = "", xlabel: str = "outcome"
+) -> str:
     """Empty bars for ``k`` outcomes, one per (class, colour) in ``series``; JS sizes them."""
-    slot = 430 / k
+    slot = 1 / k  # fractions of the plot's width
     width = 0.7 * slot / len(series)
     body = ""
     for i in range(k):
         for j, (cls, colour) in enumerate(series):
-            x = 40 + slot * (i + 0.15) + j * width
+            x = slot * (i + 0.15) + j * width
             body += (
-                f'<rect class="{cls}" x="{x:.1f}" y="190" width="{width:.1f}" height="0" '
-                f'fill="{colour}"/><text class="{cls}" x="{x + width / 2:.1f}" y="187" '
+                f'<rect class="{cls}" {_at(x)} y="190" {_at(width, "width")} height="0" '
+                f'fill="{colour}"/><text class="{cls}" {_at(x + width / 2)} y="187" '
                 'text-anchor="middle"></text>'
             )
-        body += f'<text x="{40 + slot * (i + 0.5):.1f}" y="204" text-anchor="middle">{i}</text>'
+        body += _xtick(slot * (i + 0.5), str(i))
     ticks = [0, 0.25, 0.5, 0.75, 1]
-    return _svg(label, ticks, 1, "probability", "outcome", body + extra, height=246)
+    return _svg(label, ticks, 1, "probability", xlabel, body + extra, height=246)
+
+
+def _legend_entry(x: float, swatch: str, text: str) -> str:
+    """One legend entry: ``swatch`` (SVG drawn from x 0, y 230 to 240) then ``text``.
+
+    On a desktop the entry starts at ``x`` on the row under the x label; on a phone the
+    entries stack, one row each, from the plot's left edge.
+    """
+    return f'<g class="lg" data-x="{x:g}" transform="translate({x:g} 0)">{swatch}{text}</g>'
 
 
 def _legend(entries: list[tuple[str, str]]) -> str:
     """A row of coloured swatches and names under the x label."""
     return "".join(
-        f'<rect x="{150 + 110 * i}" y="230" width="14" height="10" fill="{colour}"/>'
-        f'<text x="{168 + 110 * i}" y="239">{name}</text>'
+        _legend_entry(
+            150 + 110 * i,
+            f'<rect x="0" y="230" width="14" height="10" fill="{colour}"/>',
+            f'<text x="18" y="239">{name}</text>',
+        )
         for i, (name, colour) in enumerate(entries)
     )
 
@@ -260,16 +344,17 @@ def _start_weights(weights: ArrayLike, name: str) -> list[float]:
 # ---- chapter 1: surprisal ---------------------------------------------------------------------
 
 _SURPRISAL_JS = (
-    "const X=p=>40+430*p,Y=b=>190-b*180/10.5,bits=p=>-Math.log(p)/Math.LN2+0,pts=[];"
-    "for(let i=0;i<=120;i++){const p=Math.pow(1000,i/120-1);"
-    "pts.push(X(p).toFixed(1)+','+Y(bits(p)).toFixed(1));}"
-    "$('.curve').setAttribute('points',pts.join(' '));"
+    "const Y=b=>190-b*180/10.5,bits=p=>-Math.log(p)/Math.LN2+0;"
     "function draw(){const p=num('p'),b=bits(p),n=-Math.log(p)+0,x=X(p),y=Y(b),"
-    "d=$('.dot'),l=$('.lab'),out=$('.readout');"
+    "d=$('.dot'),l=$('.lab'),out=$('.readout'),pts=[];"
+    "for(let i=0;i<=120;i++){const q=Math.pow(1000,i/120-1);"
+    "pts.push(X(q).toFixed(1)+','+Y(bits(q)).toFixed(1));}"
+    "$('.curve').setAttribute('points',pts.join(' '));"
     "d.setAttribute('cx',x.toFixed(1));d.setAttribute('cy',y.toFixed(1));"
     "$('.guide').setAttribute('d','M'+x.toFixed(1)+' 190V'+y.toFixed(1)+'H40');"
-    "l.setAttribute('x',(x>380?x-8:x+8).toFixed(1));l.setAttribute('y',(y<30?y+16:y-8).toFixed(1));"
-    "l.setAttribute('text-anchor',x>380?'end':'start');l.textContent=b.toFixed(2)+' bits';"
+    "const left=p>0.78;l.setAttribute('x',(left?x-8:x+8).toFixed(1));"
+    "l.setAttribute('y',(y<30?y+16:y-8).toFixed(1));"
+    "l.setAttribute('text-anchor',left?'end':'start');l.textContent=b.toFixed(2)+' bits';"
     "out.dataset.p=p;out.dataset.bits=b;out.dataset.nats=n;"
     "out.textContent='p = '+p.toFixed(3)+': surprisal −log₂ p = '+b.toFixed(3)+' bits = '"
     "+n.toFixed(3)+' nats';}"
@@ -306,7 +391,7 @@ def surprisal_demo_html(p: float = 0.25) -> str:
     >>> html = surprisal_demo_html(0.125)
     >>> 'name="p" min="0.001" max="1" step="0.001" value="0.125"' in html
     True
-    >>> "http" not in html and len(html) < 6000
+    >>> "http" not in html and len(html) < 7000
     True
     """
     lo, hi, _ = SURPRISAL_RANGE
@@ -317,12 +402,9 @@ def surprisal_demo_html(p: float = 0.25) -> str:
             "itself is left out because an impossible event has infinite surprisal)"
         )
     blue, red = PALETTE["blue"], PALETTE["vermillion"]
-    xticks = "".join(
-        f'<text x="{40 + 430 * v:g}" y="204" text-anchor="middle">{v:g}</text>'
-        for v in (0, 0.25, 0.5, 0.75, 1)
-    )
+    xticks = "".join(_xtick(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1))
     body = (
-        f'{xticks}<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+        f"{xticks}{_baseline()}"
         f'<polyline class="curve" fill="none" stroke="{blue}" stroke-width="2.5"/>'
         '<path class="guide" fill="none" stroke="#888" stroke-dasharray="3 3"/>'
         f'<circle class="dot" r="5" fill="{red}"/><text class="lab"></text>'
@@ -415,10 +497,11 @@ def entropy_demo_html(weights: ArrayLike = (0.1, 0.1, 0.1, 0.7)) -> str:
         _slider(f"w{i}", f"weight {i}", WEIGHT_RANGE, v) for i, v in enumerate(start)
     )
     uniform = round(190 - 180 / k, 1)
-    extra = (
-        f'<line x1="40" x2="470" y1="{uniform:g}" y2="{uniform:g}" stroke="#000" '
-        'stroke-dasharray="2 3"/><line x1="170" x2="200" y1="235" y2="235" stroke="#000" '
-        f'stroke-dasharray="2 3"/><text x="206" y="239">uniform distribution, 1/{k}</text>'
+    extra = f'<line x1="40" {_at(1, "x2")} y1="{uniform:g}" y2="{uniform:g}" stroke="#000" '
+    extra += 'stroke-dasharray="2 3"/>' + _legend_entry(
+        170,
+        '<line x1="0" x2="30" y1="235" y2="235" stroke="#000" stroke-dasharray="2 3"/>',
+        f'<text x="36" y="239">uniform distribution, 1/{k}</text>',
     )
     figure = _bar_chart("bar chart of the distribution", k, [("p", PALETTE["blue"])], extra)
     return _demo("entropy", controls, figure, _ENTROPY_JS, {"k": k})
@@ -540,16 +623,16 @@ def kl_demo(p: ArrayLike = (0.6, 0.3, 0.1), q: ArrayLike = (0.2, 0.3, 0.5)) -> H
 # ---- chapter 5: the learning slowdown ---------------------------------------------------------
 
 _SLOWDOWN_JS = (
-    "const X=D.x,Y=D.y;"
+    "const EX=D.x,EY=D.y;"
     "function sig(z){return z>=0?1/(1+Math.exp(-z)):Math.exp(z)/(1+Math.exp(z));}"
-    "function cost(a,z,c){return c==='quadratic'?0.5*(a-Y)*(a-Y):"
-    "Math.log1p(Math.exp(-Math.abs(z)))+Math.max(z,0)-Y*z;}"
+    "function cost(a,z,c){return c==='quadratic'?0.5*(a-EY)*(a-EY):"
+    "Math.log1p(Math.exp(-Math.abs(z)))+Math.max(z,0)-EY*z;}"
     "function run(w,b,eta,n,c){const a=[];let g0=0;"
-    "for(let t=0;t<=n;t++){const z=w*X+b,s=sig(z),d=c==='quadratic'?(s-Y)*s*(1-s):s-Y;"
-    "a.push(s);if(t===0)g0=d*X;if(t<n){w-=eta*d*X;b-=eta*d;}}"
-    "return {a:a,g0:g0,cost:cost(a[n],w*X+b,c)};}"
+    "for(let t=0;t<=n;t++){const z=w*EX+b,s=sig(z),d=c==='quadratic'?(s-EY)*s*(1-s):s-EY;"
+    "a.push(s);if(t===0)g0=d*EX;if(t<n){w-=eta*d*EX;b-=eta*d;}}"
+    "return {a:a,g0:g0,cost:cost(a[n],w*EX+b,c)};}"
     "function pts(a){const n=a.length-1;"
-    "return a.map((v,t)=>(40+430*t/n).toFixed(1)+','+(10+180*(1-v)).toFixed(1)).join(' ');}"
+    "return a.map((v,t)=>X(t/n).toFixed(1)+','+(10+180*(1-v)).toFixed(1)).join(' ');}"
     "function draw(){"
     "const w=num('w'),b=num('b'),eta=num('eta'),n=num('epochs');"
     "const c=inp('cost').value,o=c==='quadratic'?'cross_entropy':'quadratic';"
@@ -641,15 +724,23 @@ def slowdown_demo_html(
     )
     main, other = PALETTE["blue"], "#888"
     body = (
-        '<text x="40" y="206" text-anchor="middle">0</text>'
-        '<text class="xmid" x="255" y="206" text-anchor="middle"></text>'
-        '<text class="xmax" x="470" y="206" text-anchor="middle"></text>'
-        f'<polyline class="other" fill="none" stroke="{other}" stroke-width="2"/>'
+        _xtick(0, "0", 206)
+        + _xtick(0.5, "", 206, "xmid")
+        + _xtick(1, "", 206, "xmax")
+        + f'<polyline class="other" fill="none" stroke="{other}" stroke-width="2"/>'
         f'<polyline class="main" fill="none" stroke="{main}" stroke-width="2.5"/>'
-        f'<line class="lmline" x1="300" x2="320" y1="236" y2="236" stroke="{main}" '
-        'stroke-width="2.5"/><text class="lmain" x="324" y="239"></text>'
-        f'<line class="loline" x1="120" x2="140" y1="236" y2="236" stroke="{other}" '
-        'stroke-width="2"/><text class="lother" x="144" y="239"></text>'
+        + _legend_entry(
+            120,
+            f'<line class="loline" x1="0" x2="20" y1="236" y2="236" stroke="{other}" '
+            'stroke-width="2"/>',
+            '<text class="lother" x="24" y="239"></text>',
+        )
+        + _legend_entry(
+            300,
+            f'<line class="lmline" x1="0" x2="20" y1="236" y2="236" stroke="{main}" '
+            'stroke-width="2.5"/>',
+            '<text class="lmain" x="24" y="239"></text>',
+        )
     )
     figure = _svg(
         "output of the neuron per iteration",
@@ -705,7 +796,7 @@ _CALIBRATION_JS = (
     "e.setAttribute('y',(190-180*a).toFixed(1));e.setAttribute('height',(180*a).toFixed(1));});"
     "root.querySelectorAll('circle.mc').forEach((e,b)=>{const on=cnt[b]>0;"
     "e.setAttribute('visibility',on?'visible':'hidden');if(!on)return;"
-    "e.setAttribute('cx',(40+430*sc[b]/cnt[b]).toFixed(1));"
+    "e.setAttribute('cx',X(sc[b]/cnt[b]).toFixed(1));"
     "e.setAttribute('cy',(190-180*sa[b]/cnt[b]).toFixed(1));});"
     "nll/=n;const out=$('.readout');out.dataset.t=T;out.dataset.ece=ece;out.dataset.nll=nll;"
     "out.dataset.accuracy=right/n;out.dataset.confidence=conf/n;"
@@ -771,18 +862,13 @@ def calibration_demo_html(
     if not lo <= t <= hi:
         raise ValueError(f"temperature = {t!r} is outside the demo's slider range [{lo}, {hi}]")
     m = int(n_bins)
-    width = 430 / m
-    body = "".join(
-        f'<text x="{40 + 430 * v:g}" y="204" text-anchor="middle">{v:g}</text>'
-        for v in (0, 0.25, 0.5, 0.75, 1)
-    )
-    body += '<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+    body = "".join(_xtick(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1)) + _baseline()
     body += "".join(
-        f'<rect class="acc" x="{40 + width * b:.1f}" y="190" width="{width:.1f}" height="0" '
+        f'<rect class="acc" {_at(b / m)} y="190" {_at(1 / m, "width")} height="0" '
         f'fill="{PALETTE["blue"]}" stroke="#fff"/>'
         for b in range(m)
     )
-    body += '<line x1="40" x2="470" y1="190" y2="10" stroke="#333" stroke-dasharray="5 4"/>'
+    body += f'<line x1="40" {_at(1, "x2")} y1="190" y2="10" stroke="#333" stroke-dasharray="5 4"/>'
     body += "".join(
         f'<circle class="mc" r="3.5" cx="40" cy="190" fill="{PALETTE["vermillion"]}"/>'
         for _ in range(m)
@@ -838,16 +924,16 @@ _PPL_TOP = 4.5  # the plot's top: perplexity 10**4.5
 
 
 def _ppl_xy(bpt: float, log10_ppl: float) -> tuple[float, float]:
-    """SVG coordinates of (bytes per token, log10 perplexity): x 0..6, y 0.._PPL_TOP."""
-    return 40 + 430 * bpt / 6, 190 - 180 * min(log10_ppl, _PPL_TOP) / _PPL_TOP
+    """(Fraction of the plot's width, SVG y) of (bytes per token, log10 perplexity)."""
+    return bpt / 6, 190 - 180 * min(log10_ppl, _PPL_TOP) / _PPL_TOP
 
 
 _PPL_JS = (
-    "const X=t=>40+430*t/6,Y=l=>190-180*Math.min(l,D.top)/D.top,L2=Math.log10(2);"
+    "const XT=t=>X(t/6),Y=l=>190-180*Math.min(l,D.top)/D.top,L2=Math.log10(2);"
     "function draw(){const bpb=num('bpb'),bpt=num('bpt'),bits=bpb*bpt,ppl=Math.pow(2,bits),"
-    "x=X(bpt),y=Y(bits*L2),out=$('.readout');"
+    "x=XT(bpt),y=Y(bits*L2),out=$('.readout');"
     "const xe=Math.min(6,D.top/(bpb*L2));"  # the line ends at the right or at the top
-    "$('.line').setAttribute('d','M'+X(0)+' '+Y(0)+'L'+X(xe).toFixed(1)+' '"
+    "$('.line').setAttribute('d','M'+XT(0)+' '+Y(0)+'L'+XT(xe).toFixed(1)+' '"
     "+Y(xe*bpb*L2).toFixed(1));"
     "$('.dot').setAttribute('cx',x.toFixed(1));$('.dot').setAttribute('cy',y.toFixed(1));"
     "$('.guide').setAttribute('d','M'+x.toFixed(1)+' 190V'+y.toFixed(1)+'H40');"
@@ -924,7 +1010,7 @@ def perplexity_demo_html(
         x, y = _ppl_xy(min(bpt, 6), bpt * bpb * np.log10(2))
         colour = CYCLE[i % len(CYCLE)]
         points += (
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" fill-opacity=".8"/>'
+            f'<circle {_at(x, "cx")} cy="{y:.1f}" r="4" fill="{colour}" fill-opacity=".8"/>'
             f'<circle cx="52" cy="{20 + 20 * i}" r="4" fill="{colour}"/>'
             f'<text x="60" y="{25 + 20 * i}">'
             f"{html_escape(str(label))}</text>"
@@ -933,14 +1019,12 @@ def perplexity_demo_html(
     for k, tick in enumerate(("1", "10", "100", "1k", "10k")):
         y = round(190 - 180 * k / _PPL_TOP, 1)
         grid += (
-            f'<line x1="40" x2="470" y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
+            f'<line x1="40" {_at(1, "x2")} y1="{y:g}" y2="{y:g}" stroke="#ddd"/>'
             f'<text x="34" y="{y + 4:g}" text-anchor="end">{tick}</text>'
         )
-    xticks = "".join(
-        f'<text x="{40 + 430 * t / 6:g}" y="204" text-anchor="middle">{t}</text>' for t in range(7)
-    )
+    xticks = "".join(_xtick(t / 6, str(t)) for t in range(7))
     body = (
-        f'{grid}{xticks}<line x1="40" x2="470" y1="190" y2="190" stroke="#333"/>'
+        f"{grid}{xticks}{_baseline()}"
         f'<path class="line" fill="none" stroke="{PALETTE["blue"]}" stroke-width="2.5"/>'
         '<path class="guide" fill="none" stroke="#888" stroke-dasharray="3 3"/>'
         # The reader's point: a ring, unlike the models' filled dots.
@@ -982,3 +1066,375 @@ def perplexity_demo(
     True
     """
     return _display(perplexity_demo_html(models, bits_per_byte, bytes_per_token))
+
+
+# ---- chapter 10: distillation's temperature -----------------------------------------------------
+
+#: Slider range (min, max, step) of the temperature in the distillation demo.
+DISTILLATION_TEMPERATURE_RANGE: tuple[float, float, float] = (0.5, 20.0, 0.1)
+#: Fewest and most classes the distillation and preference demos show.
+_MAX_BARS = 10
+
+_DISTILLATION_JS = (
+    "const V=D.v,C=V.length,M=Math.max(...V);"
+    "function draw(){const T=num('t'),e=V.map(v=>Math.exp((v-M)/T)),"
+    "s=e.reduce((a,b)=>a+b,0),p=e.map(v=>v/s),out=$('.readout');bars('p',p);"
+    "let h=0;for(const v of p)if(v>0)h-=v*Math.log(v);h=Math.max(h,0);"
+    # the soft term's gradient T (q_T - p_T) for a student whose logits are all 0 (q_T uniform)
+    "const g=Math.sqrt(p.reduce((a,v)=>a+(T*(1/C-v))**2,0)/C),top=Math.max(...p);"
+    "Object.assign(out.dataset,{t:T,top:top,h:h,floor:T*T*h,grad:g,gradKl:g/(T*T)});"
+    "out.textContent='T = '+T.toFixed(1)+': the top class gets '+top.toFixed(3)+', the other '"
+    "+(C-1)+' share '+(1-top).toFixed(3)+'. H(p_T) = '+h.toFixed(3)+' nats (at most ln '+C+' = '"
+    "+Math.log(C).toFixed(3)+'), floor T²·H(p_T) = '+(T*T*h).toFixed(3)+' nats. Gradient size "
+    "for a student at 0: '+g.toFixed(4)+' with T², '+(g/(T*T)).toPrecision(3)+' without.';}"
+)
+
+
+def _check_bars(values: ArrayLike, name: str) -> np.ndarray:
+    """A finite vector of 2 to ``_MAX_BARS`` numbers, one per bar."""
+    try:
+        if np.isnan(np.asarray(values, dtype=np.float64)).any():
+            raise ValueError(f"{name} must hold finite numbers; it contains NaN")
+    except TypeError:
+        pass  # not numbers: as_float_array says so
+    v = as_float_array(values, name).astype(np.float64)
+    if v.ndim != 1 or not 2 <= v.size <= _MAX_BARS:
+        raise ValueError(
+            f"{name} must be a vector of 2 to {_MAX_BARS} numbers, one per bar; got shape {v.shape}"
+        )
+    if not np.isfinite(v).all():
+        raise ValueError(f"{name} must hold finite numbers")
+    return v
+
+
+def distillation_demo_html(
+    teacher_logits: ArrayLike, temperature: float = 1.0, xlabel: str = "class"
+) -> str:
+    """A self-contained HTML/JS demo of distillation's temperature, as a string.
+
+    The demo holds one example's teacher logits ``v``. A slider sets the temperature ``T``;
+    an inline SVG draws the soft targets ``p_T = softmax(v / T)`` as bars (the uniform level
+    ``1/C`` dotted), and the readout gives the top class's probability and the share of the
+    others (the "dark knowledge"), the entropy ``H(p_T)`` in nats, the floor ``T**2 H(p_T)``
+    of the cross-entropy form of the soft loss, and the size (root mean square) of the soft
+    term's gradient ``T (q_T - p_T)`` for a student whose logits are all 0, with the factor
+    ``T**2`` and without it. The readout (class ``readout``) carries them at full precision
+    in ``data-t``, ``data-top``, ``data-h``, ``data-floor``, ``data-grad`` and
+    ``data-grad-kl``; they equal ``xent.functional.softmax``, ``xent.info.entropy`` (base e)
+    and ``xent.functional.distillation_loss_grad``. No external URL, no network.
+
+    Parameters
+    ----------
+    teacher_logits : array_like
+        The teacher's logits for one example, 2 to 10 finite numbers.
+    temperature : float, default 1.0
+        Starting temperature, in ``DISTILLATION_TEMPERATURE_RANGE`` (0.5 to 20); rounded to
+        the slider's step of 0.1.
+    xlabel : str, default "class"
+        The x axis's title (what the classes are).
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        For logits that are not 2 to 10 finite numbers, or a temperature outside the slider's
+        range.
+
+    Examples
+    --------
+    >>> html = distillation_demo_html([4.0, 1.0, 0.5, -2.0], temperature=4)
+    >>> 'name="t" min="0.5" max="20" step="0.1" value="4"' in html, "http" in html
+    (True, False)
+    >>> distillation_demo_html([1.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: teacher_logits must be a vector of 2 to 10 numbers, one per bar; got shape (1,)
+    """
+    v = _check_bars(teacher_logits, "teacher_logits")
+    lo, hi, _ = DISTILLATION_TEMPERATURE_RANGE
+    t = neuron._check_scalar(temperature, "temperature")
+    if not lo <= t <= hi:
+        raise ValueError(f"temperature = {t!r} is outside the demo's slider range [{lo}, {hi}]")
+    k = v.size
+    uniform = round(190 - 180 / k, 1)
+    extra = f'<line x1="40" {_at(1, "x2")} y1="{uniform:g}" y2="{uniform:g}" stroke="#000" '
+    extra += 'stroke-dasharray="2 3"/>' + _legend_entry(
+        150,
+        '<line x1="0" x2="30" y1="235" y2="235" stroke="#000" stroke-dasharray="2 3"/>',
+        f'<text x="36" y="239">uniform, 1/{k}</text>',
+    )
+    figure = _bar_chart(
+        "bar chart of the soft targets p_T", k, [("p", PALETTE["blue"])], extra, html_escape(xlabel)
+    )
+    controls = _slider("t", "temp. T", DISTILLATION_TEMPERATURE_RANGE, round(t, 1))
+    return _demo("distillation", controls, figure, _DISTILLATION_JS, {"v": v.tolist()})
+
+
+def distillation_demo(
+    teacher_logits: ArrayLike, temperature: float = 1.0, xlabel: str = "class"
+) -> HTML:
+    """``distillation_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    teacher_logits, temperature, xlabel
+        As in ``distillation_demo_html``.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<script>" in distillation_demo([2.0, 0.0, -1.0]).data
+    True
+    """
+    return _display(distillation_demo_html(teacher_logits, temperature, xlabel))
+
+
+# ---- chapter 12: the KL-regularised policy ----------------------------------------------------
+
+#: Slider range (min, max, step) of log10(beta) in the preference demo: beta from 0.05 to 10.
+LOG_BETA_RANGE: tuple[float, float, float] = (-1.3, 1.0, 0.01)
+
+_PREFERENCE_JS = (
+    "const R=D.r,P0=D.ref,K=R.length;"
+    "function draw(){const b=Math.pow(10,num('lb')),out=$('.readout');"
+    "$('output[for=lb]').value=b.toFixed(2);"
+    # pi* = softmax(log pi_ref + r / beta), as xent.preferences.kl_regularised_policy
+    "const l=P0.map((q,i)=>q>0?Math.log(q)+R[i]/b:-Infinity),m=Math.max(...l),"
+    "e=l.map(v=>Math.exp(v-m)),s=e.reduce((a,c)=>a+c,0),p=e.map(v=>v/s);"
+    "bars('r',P0);bars('s',p);let er=0,e0=0,kl=0;"
+    "for(let i=0;i<K;i++){er+=p[i]*R[i];e0+=P0[i]*R[i];if(p[i]>0)kl+=p[i]*Math.log(p[i]/P0[i]);}"
+    "kl=Math.max(kl,0);const j=er-b*kl;"
+    "Object.assign(out.dataset,{beta:b,reward:er,refReward:e0,kl:kl,j:j,p:p.join(' ')});"
+    "out.textContent='β = '+b.toFixed(2)+': expected reward '+er.toFixed(3)+' (reference '"
+    "+e0.toFixed(3)+'), KL(π* ‖ π_ref) = '+kl.toFixed(3)+' nats, J = E[r] − β·KL = '"
+    "+j.toFixed(3)+'.';}"
+)
+
+
+def preference_demo_html(
+    reference: ArrayLike, reward: ArrayLike, beta: float = 1.0, xlabel: str = "response"
+) -> str:
+    """A self-contained HTML/JS demo of the KL-regularised optimum, as a string.
+
+    The demo holds a reference policy ``pi_ref`` and a reward over the same 2 to 10
+    responses. A slider sets ``beta`` on a log scale (0.05 to 10); an inline SVG draws the
+    bars of ``pi_ref`` and of the optimum ``pi* = pi_ref exp(r / beta) / Z`` side by side,
+    and the readout gives ``pi*``'s expected reward (and the reference's), the KL divergence
+    ``KL(pi* || pi_ref)`` in nats and the objective ``J = E[r] - beta KL``. The readout (class
+    ``readout``) carries them at full precision in ``data-beta``, ``data-reward``,
+    ``data-ref-reward``, ``data-kl``, ``data-j`` and ``data-p`` (``pi*``, space-separated);
+    they equal ``xent.preferences.kl_regularised_policy`` and ``xent.info.kl_divergence``
+    (base e). No external URL, no network.
+
+    Parameters
+    ----------
+    reference : array_like
+        The reference policy, a distribution over 2 to 10 responses.
+    reward : array_like
+        One finite reward per response.
+    beta : float, default 1.0
+        Starting ``beta``, from 0.05 to 10 (``10 ** LOG_BETA_RANGE``); the slider holds
+        ``log10(beta)`` rounded to its step of 0.01.
+    xlabel : str, default "response"
+        The x axis's title (say, how the responses are ordered).
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        If ``reference`` is not a distribution over 2 to 10 responses, the rewards are not
+        finite or not one per response, or ``beta`` is outside the slider's range.
+
+    Examples
+    --------
+    >>> html = preference_demo_html([0.5, 0.3, 0.2], [0.0, 1.0, 2.0], beta=0.1)
+    >>> 'name="lb" min="-1.3" max="1" step="0.01" value="-1"' in html, "http" in html
+    (True, False)
+    >>> preference_demo_html([0.5, 0.5], [0.0, 1.0, 2.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: reward must hold one number per response: reference has 2, reward has 3
+    """
+    ref = _check_bars(check_distribution(reference, "reference"), "reference")
+    r = _check_bars(reward, "reward")
+    if r.size != ref.size:
+        raise ValueError(
+            f"reward must hold one number per response: reference has {ref.size}, "
+            f"reward has {r.size}"
+        )
+    lo, hi, _ = LOG_BETA_RANGE
+    b = neuron._check_scalar(beta, "beta")
+    if not 10**lo - 1e-12 <= b <= 10**hi + 1e-12:
+        raise ValueError(
+            f"beta = {b!r} is outside the demo's slider range [{10**lo:.2f}, {10**hi:g}]"
+        )
+    blue = PALETTE["blue"]
+    figure = _bar_chart(
+        "bar charts of the reference policy and the optimum",
+        ref.size,
+        [("r", "#888888"), ("s", blue)],
+        _legend([("reference π_ref", "#888888"), ("optimum π*", blue)]),
+        html_escape(xlabel),
+    )
+    controls = _slider("lb", "β", LOG_BETA_RANGE, round(float(np.log10(b)), 2))
+    data = {"r": r.tolist(), "ref": ref.tolist()}
+    return _demo("preference", controls, figure, _PREFERENCE_JS, data)
+
+
+def preference_demo(
+    reference: ArrayLike, reward: ArrayLike, beta: float = 1.0, xlabel: str = "response"
+) -> HTML:
+    """``preference_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    reference, reward, beta, xlabel
+        As in ``preference_demo_html``.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<script>" in preference_demo([0.5, 0.5], [0.0, 1.0]).data
+    True
+    """
+    return _display(preference_demo_html(reference, reward, beta, xlabel))
+
+
+# ---- chapter 13: one softmax over many processes ------------------------------------------------
+
+#: Most processes the vocabulary-parallel demo splits its vocabulary over.
+_MAX_PROCESSES = 6
+
+_SHARDED_JS = (
+    "const Z=D.z,V=Z.length,CY=D.c,f2=v=>v.toFixed(2);"
+    "function draw(){const P=num('procs'),y=num('y'),b=Math.floor(V/P),x=V%P,out=$('.readout'),"
+    "st=r=>r*b+Math.min(r,x),mx=[],sm=[],rg=[];"
+    # 1. each process's largest logit, all-reduced with MAX
+    "for(let r=0;r<P;r++){let v=-Infinity;for(let c=st(r);c<st(r+1);c++)v=Math.max(v,Z[c]);"
+    "mx.push(v);rg.push(st(r)+'–'+(st(r+1)-1));}const m=Math.max(...mx);"
+    # 2. each process's sum of exp(z - m), all-reduced with SUM; 3. z_y - m from its owner
+    "let s=0,own=0;for(let r=0;r<P;r++){let v=0;for(let c=st(r);c<st(r+1);c++)v+=Math.exp(Z[c]-m);"
+    "sm.push(v);s+=v;if(y>=st(r)&&y<st(r+1))own=r;}const zy=Z[y]-m,loss=-zy+Math.log(s);"
+    "let one=0;for(const v of Z)one+=Math.exp(v-m);one=Math.log(one)-zy;"
+    "bars('p',Z.map(v=>Math.exp(v-m)/s));"
+    "root.querySelectorAll('rect.p').forEach((e,c)=>{let r=0;while(c>=st(r+1))r++;"
+    "e.setAttribute('fill',CY[r%CY.length]);e.setAttribute('stroke',c===y?'#000':'none');"
+    "e.setAttribute('stroke-width',c===y?'2':'0');});"
+    "Object.assign(out.dataset,{procs:P,m:m,s:s,zy:zy,loss:loss,one:one,maxima:mx.join(' '),"
+    "sums:sm.join(' ')});"
+    "out.textContent='P = '+P+', tokens '+rg.join(' | ')+'. Local maxima '+mx.map(f2).join(', ')"
+    "+' → m = '+f2(m)+'; local sums of exp(z − m) '+sm.map(f2).join(', ')+' → s = '+f2(s)"
+    "+'; the target '+y+' is on process '+own+': z_y − m = '+f2(zy)+'. Loss (m − z_y) + log s = '"
+    "+loss.toFixed(4)+' nats; on one process: '+one.toFixed(4)+' nats.';}"
+)
+
+
+def sharded_demo_html(logits: ArrayLike, target: int = 0, processes: int = 2) -> str:
+    """A self-contained HTML/JS demo of vocabulary-parallel cross-entropy, as a string.
+
+    The demo holds one position's logits over a small vocabulary. Sliders set the number of
+    processes ``P`` the vocabulary is split over (contiguous blocks, as
+    ``xent.distributed.shard_bounds``) and the target token; an inline SVG draws the softmax
+    as bars coloured by the process that holds each token (the target outlined), and the
+    readout gives each process's largest logit and sum of ``exp(z - m)``, the three
+    all-reduced numbers ``m``, ``s`` and ``z_y - m``, the loss ``(m - z_y) + log s`` and the
+    loss computed on one process. The readout (class ``readout``) carries them at full
+    precision in ``data-procs``, ``data-m``, ``data-s``, ``data-zy``, ``data-loss``,
+    ``data-one``, ``data-maxima`` and ``data-sums`` (space-separated, one per process); they
+    equal ``xent.distributed.sharded_cross_entropy`` and ``xent.functional.cross_entropy``.
+    No external URL, no network.
+
+    Parameters
+    ----------
+    logits : array_like
+        One position's logits, 2 to 10 finite numbers (the vocabulary).
+    target : int, default 0
+        Starting target token, ``0 <= target < len(logits)``.
+    processes : int, default 2
+        Starting number of processes, 1 to ``min(6, len(logits))``.
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``div`` with a unique id and one ``script``), a few KB long.
+
+    Raises
+    ------
+    ValueError
+        For logits that are not 2 to 10 finite numbers, or a target or number of processes
+        that is not a whole number in its range.
+
+    Examples
+    --------
+    >>> html = sharded_demo_html([2.0, -1.0, 0.5, 3.0, 1.0, 0.0], target=3, processes=3)
+    >>> 'name="procs" min="1" max="6" step="1" value="3"' in html, "http" in html
+    (True, False)
+    >>> sharded_demo_html([1.0, 2.0], processes=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: processes must be a whole number from 1 to 2 (at least one token each); got 3
+    """
+    z = _check_bars(logits, "logits")
+    v = z.size
+    most = min(_MAX_PROCESSES, v)
+    for name, value, top, why in (
+        ("target", target, v - 1, "a token of the vocabulary"),
+        ("processes", processes, most, "at least one token each"),
+    ):
+        low = 0 if name == "target" else 1
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | np.integer)
+            or not low <= value <= top
+        ):
+            raise ValueError(
+                f"{name} must be a whole number from {low} to {top} ({why}); got {value!r}"
+            )
+    controls = _slider("procs", "proc. P", (1, most, 1), int(processes))
+    controls += _slider("y", "target y", (0, v - 1, 1), int(target))
+    figure = _bar_chart(
+        "softmax of the logits, coloured by the process that holds each token",
+        v,
+        [("p", PALETTE["blue"])],
+        "",
+        "token (colour: its process)",
+    )
+    data = {"z": z.tolist(), "c": CYCLE}
+    return _demo("sharded", controls, figure, _SHARDED_JS, data)
+
+
+def sharded_demo(logits: ArrayLike, target: int = 0, processes: int = 2) -> HTML:
+    """``sharded_demo_html`` wrapped in ``IPython.display.HTML``, to display in a notebook.
+
+    Parameters
+    ----------
+    logits, target, processes
+        As in ``sharded_demo_html``.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays the demo when it is the last value of a cell.
+
+    Examples
+    --------
+    >>> "<script>" in sharded_demo([1.0, 2.0, 3.0]).data
+    True
+    """
+    return _display(sharded_demo_html(logits, target, processes))

@@ -64,6 +64,22 @@
     '(confidence, accuracy)': '(置信度, 准确率)',
     'confidence (top-class probability)': '置信度（最大类别的概率）',
     'reliability diagram: accuracy against confidence': '可靠性图：准确率与置信度',
+    // chapter 10: distillation's temperature
+    'bar chart of the soft targets p_T': '软目标 p_T 的柱状图',
+    'class': '类别',
+    'digit': '数字',
+    // chapter 12: the KL-regularised optimum
+    'bar charts of the reference policy and the optimum': '参考策略与最优策略的柱状图',
+    'reference π_ref': '参考策略 π_ref',
+    'optimum π*': '最优策略 π*',
+    'response': '回答',
+    'response (sorted by reward)': '回答（按奖励排序）',
+    // chapter 13: vocabulary-parallel cross-entropy
+    'proc. P': '进程数 P',
+    'target y': '目标 y',
+    'token (colour: its process)': '词元（颜色：所在进程）',
+    'softmax of the logits, coloured by the process that holds each token':
+      '各 logit 的 softmax，按持有各词元的进程着色',
   };
 
   const NUM = '([-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:e[-+]?\\d+)?|∞|Infinity|NaN)';
@@ -105,6 +121,25 @@
     [new RegExp('^T = ' + NUM + ': accuracy ' + NUM + ' %, mean confidence ' + NUM + ' %, ECE ' +
       NUM + ' points, NLL ' + NUM + ' nats$'),
       'T = $1：准确率 $2%，平均置信度 $3%，ECE $4 个百分点，NLL $5 奈特'],
+    // chapter 10
+    [/^uniform, (.+)$/, '均匀分布，$1'],
+    [new RegExp('^T = ' + NUM + ': the top class gets ' + NUM + ', the other (\\d+) share ' + NUM +
+      '\\. H\\(p_T\\) = ' + NUM + ' nats \\(at most ln (\\d+) = ' + NUM +
+      '\\), floor T²·H\\(p_T\\) = ' + NUM + ' nats\\. Gradient size for a student at 0: ' + NUM +
+      ' with T², ' + NUM + ' without\\.$'),
+      'T = $1：最大的类别得到 $2，其余 $3 个类别共享 $4。H(p_T) = $5 奈特（至多为 ln $6 = $7），' +
+      '下限 T²·H(p_T) = $8 奈特。学生的 z 全为 0 时，梯度大小：乘 T² 时为 $9，不乘时为 $10。'],
+    // chapter 12
+    [new RegExp('^β = ' + NUM + ': expected reward ' + NUM + ' \\(reference ' + NUM +
+      '\\), KL\\(π\\* ‖ π_ref\\) = ' + NUM + ' nats, J = E\\[r\\] − β·KL = ' + NUM + '\\.$'),
+      'β = $1：期望奖励 $2（参考策略为 $3），KL(π* ‖ π_ref) = $4 奈特，J = E[r] − β·KL = $5。'],
+    // chapter 13
+    [new RegExp('^P = (\\d+), tokens (.+?)\\. Local maxima (.+?) → m = ' + NUM +
+      '; local sums of exp\\(z − m\\) (.+?) → s = ' + NUM + '; the target (\\d+) is on process ' +
+      '(\\d+): z_y − m = ' + NUM + '\\. Loss \\(m − z_y\\) \\+ log s = ' + NUM +
+      ' nats; on one process: ' + NUM + ' nats\\.$'),
+      'P = $1，各进程的词元 $2。局部最大值 $3 → m = $4；exp(z − m) 的局部和 $5 → s = $6；' +
+      '目标 $7 在进程 $8 上：z_y − m = $9。损失 (m − z_y) + log s = $10 奈特；单个进程上算得 $11 奈特。'],
   ];
 
   // Last resort, word by word, for a text no rule above matches (a demo changed upstream).
