@@ -96,6 +96,7 @@ def pytest_configure(config: pytest.Config) -> None:
 #: --durations): under pytest-xdist each goes to the next free worker in this order, so the
 #: longest start first and no worker is left alone with a long file at the end.
 LONGEST_FILES = (
+    "test_a11y.py",
     "test_student_edition.py",
     "test_gradebook.py",
     "test_translation.py",
