@@ -97,6 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
 #: longest start first and no worker is left alone with a long file at the end.
 LONGEST_FILES = (
     "test_a11y.py",
+    "test_a11y_zh.py",
     "test_student_edition.py",
     "test_gradebook.py",
     "test_translation.py",

@@ -522,11 +522,13 @@ async def audit_all(root: Path, base: dict[str, str], docs: list[str]) -> dict[s
     return results
 
 
-def audit_site(root: Path, docs: list[str] = PAGES) -> dict[str, Audit]:
-    """Read every page of both languages of the built site at ``root``; in a thread of its own
+def audit_site(
+    root: Path, docs: list[str] = PAGES, languages: tuple[str, ...] = tuple(SITES)
+) -> dict[str, Audit]:
+    """Read every page of ``languages`` of the built site at ``root``; in a thread of its own
     (Playwright's sync API, which the other browser tests use, owns this thread's event loop)."""
     with SiteServer(root, "en") as server:
-        base = {lang: server.root + prefix for lang, prefix in SITES.items()}
+        base = {lang: server.root + SITES[lang] for lang in languages}
         box: dict[str, Any] = {}
 
         def run() -> None:
@@ -562,16 +564,27 @@ def focus_problems(stops: list[dict[str, Any]]) -> list[str]:
 
 # ---- the tests ----------------------------------------------------------------------------------
 
-KEYS = [f"{lang}:{doc}" for lang in SITES for doc in PAGES]
+#: The site this file reads; tests/test_a11y_zh.py reads the Chinese one with the same tests,
+#: so that under ``--dist loadfile`` the two languages are audited on two workers at once.
+LANGUAGE = "en"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each test runs for every page (``key``) or once (``language``) of the module's site."""
+    language = metafunc.module.LANGUAGE
+    if "key" in metafunc.fixturenames:
+        metafunc.parametrize("key", [f"{language}:{doc}" for doc in PAGES])
+    if "language" in metafunc.fixturenames:
+        metafunc.parametrize("language", [language])
 
 
 @pytest.fixture(scope="module")
-def audits(built_site: Path) -> dict[str, Audit]:
+def audits(built_site: Path, request: pytest.FixtureRequest) -> dict[str, Audit]:
     if chromium_path() is None:
         if os.environ.get("CI"):
             pytest.fail("Chromium is not installed (apt-get install chromium)")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    return audit_site(built_site, chosen_pages())
+    return audit_site(built_site, chosen_pages(), (request.module.LANGUAGE,))
 
 
 def chosen_pages() -> list[str]:
@@ -593,7 +606,6 @@ def read(audits: dict[str, Audit], key: str) -> Audit:
     return audit
 
 
-@pytest.mark.parametrize("key", KEYS)
 def test_axe_finds_no_violation(audits: dict[str, Audit], key: str) -> None:
     audit = read(audits, key)
     assert len(audit.axe) == len(SCREENS) * len(THEMES), f"{key}: axe ran in {list(audit.axe)}"
@@ -601,13 +613,11 @@ def test_axe_finds_no_violation(audits: dict[str, Audit], key: str) -> None:
     assert not found, f"{key}: axe-core violations: {json.dumps(found, indent=1)[:3000]}"
 
 
-@pytest.mark.parametrize("key", KEYS)
 def test_no_duplicate_ids(audits: dict[str, Audit], key: str) -> None:
     audit = read(audits, key)
     assert not audit.duplicate_ids, f"{key}: {audit.duplicate_ids[:10]}"
 
 
-@pytest.mark.parametrize("key", KEYS)
 def test_each_theme_loads_as_the_reader_prefers(audits: dict[str, Audit], key: str) -> None:
     """A reader whose system is dark gets the dark theme from the start (and so does the audit,
     which checks the two themes by loading a page in each)."""
@@ -615,7 +625,6 @@ def test_each_theme_loads_as_the_reader_prefers(audits: dict[str, Audit], key: s
     assert audit.theme == {screen: theme for screen, theme in LOADS}, f"{key}: {audit.theme}"
 
 
-@pytest.mark.parametrize("key", KEYS)
 def test_every_tab_stop_shows_focus(audits: dict[str, Audit], key: str) -> None:
     audit = read(audits, key)
     assert len(audit.focus) == len(SCREENS) * len(THEMES), f"{key}: {list(audit.focus)}"
@@ -637,7 +646,6 @@ def test_every_tab_stop_shows_focus(audits: dict[str, Audit], key: str) -> None:
         assert not bad, f"{key} ({where}): Tab stops that show no focus: {bad[:8]}"
 
 
-@pytest.mark.parametrize("key", KEYS)
 def test_equations_fit_a_phone_unless_wider_than_it(audits: dict[str, Audit], key: str) -> None:
     equations = read(audits, key).equations
     bad = [e for e in equations if e["scrolls"] and e["formula"] <= e["column"]]
@@ -648,7 +656,6 @@ def test_equations_fit_a_phone_unless_wider_than_it(audits: dict[str, Audit], ke
     assert not hidden, f"{key}: equations that scroll with no sign of it: {hidden[:5]}"
 
 
-@pytest.mark.parametrize("key", KEYS)
 def test_demo_text_and_controls_fit_a_finger(audits: dict[str, Audit], key: str) -> None:
     audit = read(audits, key)
     assert not audit.demo_text, f"{key}: demo text under {MIN_TEXT_PX} px: {audit.demo_text[:8]}"
@@ -656,7 +663,6 @@ def test_demo_text_and_controls_fit_a_finger(audits: dict[str, Audit], key: str)
     assert not small, f"{key}: demo controls under {MIN_TARGET_PX} px tall: {small[:5]}"
 
 
-@pytest.mark.parametrize("key", KEYS)
 def test_page_load_shifts_no_layout(audits: dict[str, Audit], key: str) -> None:
     audit = read(audits, key)
     assert set(audit.cls) == set(SCREENS), f"{key}: {audit.cls}"
@@ -666,7 +672,6 @@ def test_page_load_shifts_no_layout(audits: dict[str, Audit], key: str) -> None:
         )
 
 
-@pytest.mark.parametrize("key", KEYS)
 def test_page_weight_within_budget(audits: dict[str, Audit], key: str) -> None:
     audit = read(audits, key)
     budget = MAX_PAGE_KIB if audit.math else MAX_PAGE_NO_MATH_KIB
@@ -680,7 +685,6 @@ def test_page_weight_within_budget(audits: dict[str, Audit], key: str) -> None:
         assert audit.math or not mathjax, f"{key} ({screen}) has no math but loads {mathjax[:2]}"
 
 
-@pytest.mark.parametrize("language", list(SITES))
 def test_escape_from_search_returns_focus(built_site: Path, browser: Any, language: str) -> None:
     """Escape closes the search box and gives focus back to the button that opened it."""
     with SiteServer(built_site, language) as server:
