@@ -217,6 +217,20 @@ PREAMBLE = r"""
 % too wide for a column of their own: an entry opens with its label, its other lines indented.
 \makeatletter\def\@openbib@code{\leftmargin2em\itemindent-1.5em\labelwidth\z@\labelsep.5em}
 \makeatother
+% A code block of 10 lines or more (its length in \xentverblines, set before each block by
+% keep_together) breaks across pages only where at least 5 of its lines go to each page:
+% fancyvrb puts \interlinepenalty before each line; before the first 5 lines' and the last 4
+% lines' breaks it is \@M here (its own \clubpenalty and \widowpenalty keep only 1 line).
+\makeatletter\def\xentverblines{0}
+\def\FV@ListProcessLine@iv#1{%
+  \ifnum\xentverblines>9
+    \ifnum\FV@CodeLineNo<7 \penalty\@M
+    \else\ifnum\FV@CodeLineNo>\numexpr\xentverblines-3\relax\penalty\@M
+    \else\penalty\interlinepenalty\fi\fi
+  \else\penalty\interlinepenalty\fi
+  \box\@tempboxa
+  \setbox\@tempboxa=\FV@ListProcessLine{#1}}
+\makeatother
 % Outputs wider than CODE_COLUMNS (PrintCells): smaller, so that SMALL_OUTPUT_COLUMNS fit.
 \newcommand{\xentsmallcode}{\fvset{fontsize=\fontsize{8pt}{10pt}\selectfont}}
 """
@@ -850,7 +864,8 @@ def keep_together(doctree: nodes.document) -> None:
 
     A code cell, or a code block outside a cell (``literalinclude``), of up to 12 lines is not
     split (``\\needspace`` of its lines); a longer one starts with at least 6 lines on the
-    page. A paragraph ending with a colon right before one stays with its first lines
+    page, and no block of 10 lines or more leaves fewer than 5 on a page (``\\xentverblines``,
+    see the preamble). A paragraph ending with a colon right before one stays with its first lines
     (``\\nopagebreak`` after it). Exercise and solution boxes, rubrics (the API's
     "Parameters") and field lists start only where a few of their lines fit. A heading whose
     section starts with such a block asks for the block's room too, so that it never ends a
@@ -861,6 +876,9 @@ def keep_together(doctree: nodes.document) -> None:
     def in_cell(node: nodes.Node) -> bool:
         return any(_element(a, "cell_code") for a in _ancestors(node.parent))
 
+    for block in list(doctree.findall(nodes.literal_block)):
+        lines = len(block.astext().rstrip("\n").splitlines())
+        _before(block, _latex(f"\\def\\xentverblines{{{lines}}}%\n"))
     cells = list(doctree.findall(lambda n: _element(n, "cell_code")))
     blocks = [b for b in doctree.findall(nodes.literal_block) if not in_cell(b)]
     for block in cells + blocks:
