@@ -724,13 +724,41 @@ def _printed_length(node: nodes.Element) -> int:
     return len(node.astext()) - sum(len(f.astext()) // 2 for f in formulas)
 
 
-def wrap_long_tables(doctree: nodes.document) -> None:
-    """Let the columns of long tables wrap.
+#: Characters of 11 pt text a line holds (the 400 pt measure), for the widths of table columns.
+TEXT_COLUMNS = 72
 
-    Sphinx sets a table of more than 30 rows as a ``longtable`` whose columns, unless the source
-    gives widths, never wrap (the notation table ran off the page). Such a table gets widths in
-    proportion to the longest text of each column (between 6 and 60 characters; a formula counts
-    half its source).
+#: A table of more rows than this may break across pages (a ``longtable``).
+LONG_TABLE_ROWS = 10
+
+
+def _column_widths(longest: list[int], words: list[int]) -> list[int]:
+    """Widths of table columns in characters: each column's longest text if all fit the line;
+    otherwise each keeps its longest word whole and shares the rest by how long its text is.
+
+    Examples
+    --------
+    >>> _column_widths([10, 29, 60, 60], [8, 10, 9, 9])
+    [10, 16, 23, 23]
+    >>> _column_widths([8, 20], [5, 7])
+    [8, 20]
+    """
+    if sum(longest) <= TEXT_COLUMNS:
+        return longest
+    floor = [w + 2 for w in words]  # a little slack: the column separation takes some
+    spare = max(TEXT_COLUMNS - sum(floor), 0)
+    extra = [max(hi - lo, 0) for hi, lo in zip(longest, floor, strict=True)]
+    total = sum(extra) or 1
+    return [lo + round(spare * e / total) for lo, e in zip(floor, extra, strict=True)]
+
+
+def wrap_long_tables(doctree: nodes.document) -> None:
+    """Let the columns of tables wrap, and long tables break across pages.
+
+    Sphinx sets a table whose source gives no widths with columns that never wrap (the notation
+    table ran off the page) or, in a short table, with cramped first columns ("Chap-/ter").
+    Such a table gets widths (:func:`_column_widths`: a formula counts half its source); one of
+    more than LONG_TABLE_ROWS rows becomes a ``longtable``, which breaks across pages rather
+    than leaving the page before it half empty.
     """
     for table in doctree.findall(nodes.table):
         if "colwidths-given" in table["classes"]:
@@ -738,15 +766,25 @@ def wrap_long_tables(doctree: nodes.document) -> None:
         for group in table.findall(nodes.tgroup):
             rows = list(group.findall(nodes.row))
             specs = [c for c in group.children if isinstance(c, nodes.colspec)]
-            if len(rows) <= 30 or not specs:
+            if len(rows) < 2 or not specs:
                 continue
-            widths = [6] * len(specs)
+            longest, words = [6] * len(specs), [1] * len(specs)
             for row in rows:
                 for i, entry in enumerate(row.children[: len(specs)]):
-                    widths[i] = max(widths[i], min(_printed_length(entry), 60))
+                    longest[i] = max(longest[i], min(_printed_length(entry), 60))
+                    word = max(map(len, entry.astext().split() or [""]))
+                    words[i] = max(words[i], min(word, 20))
+            widths = _column_widths(longest, words)
             for spec, width in zip(specs, widths, strict=True):
                 spec["colwidth"] = width
             table["classes"].append("colwidths-given")
+            boxed = any(
+                isinstance(a, (nodes.Admonition, nodes.list_item, nodes.entry))
+                or type(a).__name__ in ("solution_node", "exercise_enumerable_node")
+                for a in _ancestors(table.parent)
+            )  # a longtable cannot sit in a box, a list or another table
+            if len(rows) > LONG_TABLE_ROWS and not boxed and "longtable" not in table["classes"]:
+                table["classes"].append("longtable")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1106,7 +1144,6 @@ def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     top = next(iter(doctree.findall(nodes.section)), None)
     if top is None:
         return
-    wrap_long_tables(doctree)
     parts = _parts_of_book(app)
     wanted = {doc for _, _, docs in parts for doc in docs}
     files: dict[str, addnodes.start_of_file] = {}
@@ -1158,6 +1195,7 @@ def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     chapters = {doc: n for n, doc in enumerate(numbers, start=1)}
     titles = {doc: app.env.titles[doc].astext() for doc in numbers if doc in app.env.titles}
     number_chapter_references(doctree, chapters, titles, words)
+    wrap_long_tables(doctree)  # after the references print their chapter's number
     bookmarkable_titles(doctree)
     minus_signs(doctree)
     index_terms(doctree, _lang(app.config.language))
