@@ -217,17 +217,20 @@ PREAMBLE = r"""
 % too wide for a column of their own: an entry opens with its label, its other lines indented.
 \makeatletter\def\@openbib@code{\leftmargin2em\itemindent-1.5em\labelwidth\z@\labelsep.5em}
 \makeatother
-% A code block of 10 lines or more (its length in \xentverblines, set before each block by
-% keep_together) breaks across pages only where at least 5 of its lines go to each page:
-% fancyvrb puts \interlinepenalty before each line; before the first 5 lines' and the last 4
-% lines' breaks it is \@M here (its own \clubpenalty and \widowpenalty keep only 1 line).
+% A code block (its length in \xentverblines, set before each block by keep_together) of fewer
+% than 10 lines is never split (an output under a long cell was, 2 + 2 lines); a longer one
+% breaks only where at least 5 of its lines go to each page: fancyvrb puts \interlinepenalty
+% before each line; before the first 5 lines' and the last 4 lines' breaks it is \@M here (its
+% own \clubpenalty and \widowpenalty keep only 1 line). 0 lines: a block not counted.
 \makeatletter\def\xentverblines{0}
 \def\FV@ListProcessLine@iv#1{%
-  \ifnum\xentverblines>9
+  \ifnum\xentverblines=0 \penalty\interlinepenalty
+  \else\ifnum\xentverblines<10 \penalty\@M
+  \else
     \ifnum\FV@CodeLineNo<7 \penalty\@M
     \else\ifnum\FV@CodeLineNo>\numexpr\xentverblines-3\relax\penalty\@M
     \else\penalty\interlinepenalty\fi\fi
-  \else\penalty\interlinepenalty\fi
+  \fi\fi
   \box\@tempboxa
   \setbox\@tempboxa=\FV@ListProcessLine{#1}}
 \makeatother
