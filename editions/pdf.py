@@ -933,7 +933,8 @@ def keep_together(doctree: nodes.document) -> None:
             start = block.parent[index]
         before = block.parent[index - 1] if index > 0 else None
         if isinstance(before, nodes.paragraph) and before.astext().rstrip().endswith((":", "：")):
-            _before(before, _needspace(len(before.astext()) // 70 + 1 + min(need, 8)))
+            # all of a short block: \\nopagebreak alone does not hold it to the sentence
+            _before(before, _needspace(len(before.astext()) // 70 + 1 + need))
             _before(start, _latex("\\nopagebreak[4]\n"))
         else:
             _before(start, _needspace(need))
