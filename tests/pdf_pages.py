@@ -107,8 +107,8 @@ def faults(pdf: Path) -> list[tuple[str, int, str]]:
         if following and CONTINUES.search(last.text):  # Sphinx's note in a split code block
             # the block goes on after any page of floats (a figure) in between
             later = [b for b in book[i + 1 : i + 4] if b and CONTINUED.search(b[0].text)]
-            following = later[0] if later else following
-            body = following[1:] if CONTINUED.search(following[0].text) else following
+            rest = later[0] if later else following
+            body = rest[1:] if CONTINUED.search(rest[0].text) else rest
             head, tail = _code_run(lines[:-1], True), _code_run(body, False)
             if min(head, tail) <= 4:
                 found.append(("code split, 1-4 lines on a page", page, f"{head}+{tail} lines"))
