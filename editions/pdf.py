@@ -1208,7 +1208,25 @@ def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     unbox_untitled_admonitions(doctree)
 
 
+def depart_theorem(self: Any, node: nodes.Element) -> None:
+    """sphinx-proof's LaTeX title of a theorem, in the edition's language ("定理 2.1").
+
+    sphinx-proof translates the word on the website but writes it in English into the LaTeX
+    box's title ("Theorem 2.1" in the Chinese PDF); this is its own code with the translation.
+    """
+    from sphinx_proof import nodes as proof
+
+    number = proof.get_node_number(self, node, node.attributes.get("countertype", ""))
+    word = proof._(node.attributes.get("realtype", "").title())
+    at = proof.list_rindex(self.body, proof.latex_admonition_start) + 2
+    self.body.insert(at, f"{word} {number}")
+    self.body.append(proof.latex_admonition_end)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    from sphinx_proof.nodes import enumerable_node, visit_enumerable_node
+
+    app.add_node(enumerable_node, override=True, latex=(visit_enumerable_node, depart_theorem))
     app.connect("config-inited", latex_config)
     app.connect("env-updated", name_document)
     app.add_post_transform(PrintCells)

@@ -17,6 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 from test_pdf import (
     Book,
+    _back_matter,
     _chapter_pages,
     _numbered,
     _roman,
@@ -131,5 +132,7 @@ def test_zh_citations_boxes_and_page_breaks(book_zh: Book) -> None:
     problems = citation_problems(book_zh, "参考文献")
     assert not problems, problems[:10]
     assert not untitled_boxes(book_zh.folder, TARGET_ZH)
+    text = _squeeze("\n".join(book_zh.pages[: _back_matter(book_zh)]))
+    assert "定理2.1" in text and "Theorem" not in text, "theorems titled in English"
     found = page_break_faults(book_zh.folder, TARGET_ZH)
     assert not found, found[:10]
