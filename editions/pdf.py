@@ -234,6 +234,9 @@ PREAMBLE = r"""
   \box\@tempboxa
   \setbox\@tempboxa=\FV@ListProcessLine{#1}}
 \makeatother
+% The index's narrow columns are set ragged right: justified, they spread a short Chinese entry
+% over the line ("直 接 偏 好 优 化").
+\AtBeginEnvironment{theindex}{\raggedright}
 % Outputs wider than CODE_COLUMNS (PrintCells): smaller, so that SMALL_OUTPUT_COLUMNS fit.
 \newcommand{\xentsmallcode}{\fvset{fontsize=\fontsize{8pt}{10pt}\selectfont}}
 """
