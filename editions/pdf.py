@@ -1227,9 +1227,10 @@ def depart_theorem(self: Any, node: nodes.Element) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    from sphinx_proof.nodes import enumerable_node, visit_enumerable_node
+    from sphinx_proof.nodes import NODE_TYPES, visit_enumerable_node
 
-    app.add_node(enumerable_node, override=True, latex=(visit_enumerable_node, depart_theorem))
+    for kind in NODE_TYPES.values():  # theorem_node, lemma_node, ...
+        app.add_node(kind, override=True, latex=(visit_enumerable_node, depart_theorem))
     app.connect("config-inited", latex_config)
     app.connect("env-updated", name_document)
     app.add_post_transform(PrintCells)
