@@ -173,7 +173,7 @@ class Converter:
         self.images = images or {}
         self.fignumbers = fignumbers
         self.site_url = site_url.rstrip("/") + "/"
-        self.citations: dict[str, tuple[str, str]] = {}  # label -> (entry, url)
+        self.citations: dict[str, tuple[str, str]] = {}  # entry -> (entry, url)
         self.unknown: set[str] = set()
 
     # -- entry point ------------------------------------------------------------------------
@@ -260,17 +260,16 @@ class Converter:
         return f"[{text}]({self.url(refuri)})"
 
     def citation(self, node: nodes.Element) -> str:
-        """``[Nielsen, 2015]`` as "Nielsen (2015)", linked to the book's bibliography."""
-        parts = []
+        """A citation as the website prints it, each work linked to the book's bibliography.
+
+        ``{cite}`` reads "[Nielsen, 2015]" and ``{cite:t}`` "Nielsen (2015)" (the reference
+        style of :mod:`editions.citations`): the brackets and names are the node's text, the
+        linked part its references; each work cited joins the page's References.
+        """
         for ref in node.findall(nodes.reference):
-            label = ref.astext().strip()
-            who, _, year = label.rpartition(", ")
-            url = self.url(ref.get("refuri", ""))
-            self.citations[label] = (ref.get("reftitle", label), url)
-            parts.append(
-                f"[{_escape(who)} ({year})]({url})" if who else f"[{_escape(label)}]({url})"
-            )
-        return "; ".join(parts)
+            entry = ref.get("reftitle", ref.astext().strip())
+            self.citations[entry] = (entry, self.url(ref.get("refuri", "")))
+        return self.children(node)
 
     # -- blocks -----------------------------------------------------------------------------
 

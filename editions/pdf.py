@@ -213,6 +213,30 @@ PREAMBLE = r"""
 % Figures: Sphinx shrinks an image to the line width; also to 4.2 in tall, the height that
 % xent.plotting's check (PRINT_MAX_HEIGHT) assumes when it keeps printed figure text >= 7 pt.
 \makeatletter\AtBeginDocument{\spx@image@maxheight=4.2in}\makeatother
+% The bibliography: its labels are the text's citations ("Shannon, 1948", editions/citations.py),
+% too wide for a column of their own: an entry opens with its label, its other lines indented.
+\makeatletter\def\@openbib@code{\leftmargin2em\itemindent-1.5em\labelwidth\z@\labelsep.5em}
+\makeatother
+% A code block (its length in \xentverblines, set before each block by keep_together) of fewer
+% than 10 lines is never split (an output under a long cell was, 2 + 2 lines); a longer one
+% breaks only where at least 5 of its lines go to each page: fancyvrb puts \interlinepenalty
+% before each line; before the first 5 lines' and the last 4 lines' breaks it is \@M here (its
+% own \clubpenalty and \widowpenalty keep only 1 line). 0 lines: a block not counted.
+\makeatletter\def\xentverblines{0}
+\def\FV@ListProcessLine@iv#1{%
+  \ifnum\xentverblines=0 \penalty\interlinepenalty
+  \else\ifnum\xentverblines<10 \penalty\@M
+  \else
+    \ifnum\FV@CodeLineNo<7 \penalty\@M
+    \else\ifnum\FV@CodeLineNo>\numexpr\xentverblines-3\relax\penalty\@M
+    \else\penalty\interlinepenalty\fi\fi
+  \fi\fi
+  \box\@tempboxa
+  \setbox\@tempboxa=\FV@ListProcessLine{#1}}
+\makeatother
+% The index's narrow columns are set ragged right: justified, they spread a short Chinese entry
+% over the line ("直 接 偏 好 优 化").
+\AtBeginEnvironment{theindex}{\raggedright}
 % Outputs wider than CODE_COLUMNS (PrintCells): smaller, so that SMALL_OUTPUT_COLUMNS fit.
 \newcommand{\xentsmallcode}{\fvset{fontsize=\fontsize{8pt}{10pt}\selectfont}}
 """
@@ -657,7 +681,9 @@ def gather_solutions(
     if not solutions:
         return
     name = words["solutions"]
-    chapter += _latex(f"\n\\section*{{{name}}}\\addcontentsline{{toc}}{{section}}{{{name}}}\n")
+    # The heading with room for the first solution box's opening lines (keep_together's 7).
+    heading = f"\\section*{{{name}}}\\addcontentsline{{toc}}{{section}}{{{name}}}"
+    chapter += _latex(f"\n\\needspace{{13\\baselineskip}}{heading}\n")
     for solution in solutions:
         target = solution.get("target_label", "")
         solution_label = f"\\detokenize{{xent-solution:{target}}}"
@@ -704,13 +730,41 @@ def _printed_length(node: nodes.Element) -> int:
     return len(node.astext()) - sum(len(f.astext()) // 2 for f in formulas)
 
 
-def wrap_long_tables(doctree: nodes.document) -> None:
-    """Let the columns of long tables wrap.
+#: Characters of 11 pt text a line holds (the 400 pt measure), for the widths of table columns.
+TEXT_COLUMNS = 72
 
-    Sphinx sets a table of more than 30 rows as a ``longtable`` whose columns, unless the source
-    gives widths, never wrap (the notation table ran off the page). Such a table gets widths in
-    proportion to the longest text of each column (between 6 and 60 characters; a formula counts
-    half its source).
+#: A table of more rows than this may break across pages (a ``longtable``).
+LONG_TABLE_ROWS = 10
+
+
+def _column_widths(longest: list[int], words: list[int]) -> list[int]:
+    """Widths of table columns in characters: each column's longest text if all fit the line;
+    otherwise each keeps its longest word whole and shares the rest by how long its text is.
+
+    Examples
+    --------
+    >>> _column_widths([10, 29, 60, 60], [8, 10, 9, 9])
+    [10, 16, 23, 23]
+    >>> _column_widths([8, 20], [5, 7])
+    [8, 20]
+    """
+    if sum(longest) <= TEXT_COLUMNS:
+        return longest
+    floor = [w + 2 for w in words]  # a little slack: the column separation takes some
+    spare = max(TEXT_COLUMNS - sum(floor), 0)
+    extra = [max(hi - lo, 0) for hi, lo in zip(longest, floor, strict=True)]
+    total = sum(extra) or 1
+    return [lo + round(spare * e / total) for lo, e in zip(floor, extra, strict=True)]
+
+
+def wrap_long_tables(doctree: nodes.document) -> None:
+    """Let the columns of tables wrap, and long tables break across pages.
+
+    Sphinx sets a table whose source gives no widths with columns that never wrap (the notation
+    table ran off the page) or, in a short table, with cramped first columns ("Chap-/ter").
+    Such a table gets widths (:func:`_column_widths`: a formula counts half its source); one of
+    more than LONG_TABLE_ROWS rows becomes a ``longtable``, which breaks across pages rather
+    than leaving the page before it half empty.
     """
     for table in doctree.findall(nodes.table):
         if "colwidths-given" in table["classes"]:
@@ -718,15 +772,25 @@ def wrap_long_tables(doctree: nodes.document) -> None:
         for group in table.findall(nodes.tgroup):
             rows = list(group.findall(nodes.row))
             specs = [c for c in group.children if isinstance(c, nodes.colspec)]
-            if len(rows) <= 30 or not specs:
+            if len(rows) < 2 or not specs:
                 continue
-            widths = [6] * len(specs)
+            longest, words = [6] * len(specs), [1] * len(specs)
             for row in rows:
                 for i, entry in enumerate(row.children[: len(specs)]):
-                    widths[i] = max(widths[i], min(_printed_length(entry), 60))
+                    longest[i] = max(longest[i], min(_printed_length(entry), 60))
+                    word = max(map(len, entry.astext().split() or [""]))
+                    words[i] = max(words[i], min(word, 20))
+            widths = _column_widths(longest, words)
             for spec, width in zip(specs, widths, strict=True):
                 spec["colwidth"] = width
             table["classes"].append("colwidths-given")
+            boxed = any(
+                isinstance(a, (nodes.Admonition, nodes.list_item, nodes.entry))
+                or type(a).__name__ in ("solution_node", "exercise_enumerable_node")
+                for a in _ancestors(table.parent)
+            )  # a longtable cannot sit in a box, a list or another table
+            if len(rows) > LONG_TABLE_ROWS and not boxed and "longtable" not in table["classes"]:
+                table["classes"].append("longtable")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -746,9 +810,56 @@ def _code_lines(cell: nodes.Element) -> int:
     return sum(len(b.astext().splitlines()) for b in cell.findall(nodes.literal_block))
 
 
+#: Languages of code blocks that are shell commands: a line too long for the page is broken
+#: with a backslash, which the shell reads as one line.
+SHELL_LANGUAGES = ("bash", "sh", "shell", "console", "zsh")
+
+
+def break_shell_line(line: str, width: int, indent: str = "    ") -> str:
+    """A shell command broken at spaces outside quotes, each piece within ``width`` characters.
+
+    Every break is a backslash and a newline, so the command still runs when copied; a word
+    longer than the width stays whole.
+
+    Examples
+    --------
+    >>> print(break_shell_line('cd a && run --when="2026-12-01 23:59 UTC" && cd ..', 30))
+    cd a && run \\
+        --when="2026-12-01 23:59 UTC" \\
+        && cd ..
+    >>> break_shell_line("ls -l", 30)
+    'ls -l'
+    """
+    if len(line) <= width:
+        return line
+    words: list[str] = []
+    word, quote = "", ""
+    for char in line:
+        if char in "'\"" and quote in ("", char):
+            quote = "" if quote else char
+        if char == " " and not quote:
+            words.append(word)
+            word = ""
+        else:
+            word += char
+    words.append(word)
+    lead = re.match(r"\s*", line)[0]
+    lines, current = [], lead
+    for word in [w for w in words if w]:
+        candidate = f"{current} {word}" if current.strip() else current + word
+        if current.strip() and len(candidate) + 2 > width:
+            lines.append(current + " \\")
+            current = lead + indent + word
+        else:
+            current = candidate
+    lines.append(current)
+    return "\n".join(lines)
+
+
 def small_wide_code(doctree: nodes.document) -> None:
     """Code wider than CODE_COLUMNS (an output, an error message, xent's source shown with
-    literalinclude) is set smaller, SMALL_OUTPUT_COLUMNS a line, rather than wrapped."""
+    literalinclude) is set smaller, SMALL_OUTPUT_COLUMNS a line, rather than wrapped; a shell
+    command (the instructors' appendix) is broken at spaces with backslashes instead."""
     from sphinx_exercise.nodes import exercise_enumerable_node, solution_node
 
     boxes = (nodes.Admonition, nodes.list_item, solution_node, exercise_enumerable_node)
@@ -772,33 +883,64 @@ def small_wide_code(doctree: nodes.document) -> None:
             ]
             block.children = [nodes.Text("\n".join(lines))]
             block.rawsource = "\n".join(lines)
+        elif block.get("language", "") in SHELL_LANGUAGES:
+            lines = [break_shell_line(line, limit) for line in text.split("\n")]
+            block.children = [nodes.Text("\n".join(lines))]
+            block.rawsource = "\n".join(lines)
         if max(map(len, block.astext().splitlines() or [""])) > limit:
             index = block.parent.index(block)
             block.parent.insert(index + 1, _latex(r"\endgroup" + "\n"))
             block.parent.insert(index, _latex(r"\begingroup\xentsmallcode" + "\n"))
 
 
+def _needed(lines: int) -> int:
+    """Baselines a code block of ``lines`` lines asks for: all of a short one, 6 of a long one."""
+    return min(lines, 12) + 2 if lines <= 12 else 8
+
+
+def _needspace_lines(node: nodes.Node) -> int | None:
+    match = re.fullmatch(r"\\needspace\{(\d+)\\baselineskip\}\n", node.astext())
+    return int(match[1]) if isinstance(node, nodes.raw) and match else None
+
+
 def keep_together(doctree: nodes.document) -> None:
     """Page-break hints: short code blocks whole, with the sentence that introduces them.
 
-    A code cell of up to 12 lines is not split (``\\needspace`` of its lines); a longer one
-    starts with at least 6 lines on the page. A paragraph ending with a colon right before a
-    cell stays with the cell's first lines. Exercise and solution boxes, rubrics (the API's
-    "Parameters") and field lists start only where a few of their lines fit.
+    A code cell, or a code block outside a cell (``literalinclude``), of up to 12 lines is not
+    split (``\\needspace`` of its lines); a longer one starts with at least 6 lines on the
+    page, and no block of 10 lines or more leaves fewer than 5 on a page (``\\xentverblines``,
+    see the preamble). A paragraph ending with a colon right before one stays with its first lines
+    (``\\nopagebreak`` after it). Exercise and solution boxes, rubrics (the API's
+    "Parameters") and field lists start only where a few of their lines fit. A heading whose
+    section starts with such a block asks for the block's room too, so that it never ends a
+    page alone.
     """
     from sphinx_exercise.nodes import exercise_enumerable_node, solution_node
 
-    for cell in list(doctree.findall(lambda n: _element(n, "cell_code"))):
-        if cell.parent is None:
+    def in_cell(node: nodes.Node) -> bool:
+        return any(_element(a, "cell_code") for a in _ancestors(node.parent))
+
+    for block in list(doctree.findall(nodes.literal_block)):
+        lines = len(block.astext().rstrip("\n").splitlines())
+        _before(block, _latex(f"\\def\\xentverblines{{{lines}}}%\n"))
+    cells = list(doctree.findall(lambda n: _element(n, "cell_code")))
+    blocks = [b for b in doctree.findall(nodes.literal_block) if not in_cell(b)]
+    for block in cells + blocks:
+        if block.parent is None:
             continue
-        lines = _code_lines(cell)
-        need = min(lines, 12) + 2 if lines <= 12 else 8
-        index = cell.parent.index(cell)
-        before = cell.parent[index - 1] if index > 0 else None
+        need = _needed(_code_lines(block) if block in cells else len(block.astext().splitlines()))
+        start = block  # with the group small_wide_code may have opened before it
+        index = block.parent.index(block)
+        while index > 0 and isinstance(block.parent[index - 1], nodes.raw):
+            index -= 1
+            start = block.parent[index]
+        before = block.parent[index - 1] if index > 0 else None
         if isinstance(before, nodes.paragraph) and before.astext().rstrip().endswith((":", "：")):
-            _before(before, _needspace(len(before.astext()) // 70 + 1 + min(need, 8)))
+            # all of a short block: \\nopagebreak alone does not hold it to the sentence
+            _before(before, _needspace(len(before.astext()) // 70 + 1 + need))
+            _before(start, _latex("\\nopagebreak[4]\n"))
         else:
-            _before(cell, _needspace(need))
+            _before(start, _needspace(need))
     for node in list(doctree.findall(exercise_enumerable_node)):
         _before(node, _needspace(9))
     for node in list(doctree.findall(solution_node)):
@@ -806,6 +948,33 @@ def keep_together(doctree: nodes.document) -> None:
     for node in list(doctree.findall(lambda n: isinstance(n, (nodes.rubric, nodes.field_list)))):
         if node.parent is not None:
             _before(node, _needspace(5))
+    # A section that opens with a kept block: the heading asks for its room as well.
+    for section in list(doctree.findall(nodes.section)):
+        first = section[1] if len(section) > 1 and isinstance(section[0], nodes.title) else None
+        lines = _needspace_lines(first) if first is not None else None
+        if lines is not None and section.parent is not None:
+            section.remove(first)
+            _before(section, _needspace(lines + 4))
+
+
+def unbox_untitled_admonitions(doctree: nodes.document) -> None:
+    """An admonition without a title (sphinx-proof's proof) is printed without a box.
+
+    Sphinx's LaTeX takes an admonition's title as the box's second argument; without one the
+    box took the proof's first paragraph mark for its title and printed an empty title bar.
+    A proof reads as books print it: "*Proof.* ...", ending with a square.
+    """
+    for node in list(doctree.findall(nodes.admonition)):
+        if node.children and isinstance(node[0], nodes.title):
+            continue
+        children = list(node.children)
+        if "proof" in node["classes"]:
+            mark = _latex("\\nobreak\\hfill\\ensuremath{\\square}")
+            if children and isinstance(children[-1], nodes.paragraph):
+                children[-1] += mark
+            else:
+                children.append(nodes.paragraph("", "", mark))
+        node.replace_self(children or [nodes.paragraph()])
 
 
 #: LaTeX math commands and what a bookmark (plain text) shows for them.
@@ -982,7 +1151,6 @@ def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     top = next(iter(doctree.findall(nodes.section)), None)
     if top is None:
         return
-    wrap_long_tables(doctree)
     parts = _parts_of_book(app)
     wanted = {doc for _, _, docs in parts for doc in docs}
     files: dict[str, addnodes.start_of_file] = {}
@@ -1034,14 +1202,35 @@ def arrange_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     chapters = {doc: n for n, doc in enumerate(numbers, start=1)}
     titles = {doc: app.env.titles[doc].astext() for doc in numbers if doc in app.env.titles}
     number_chapter_references(doctree, chapters, titles, words)
+    wrap_long_tables(doctree)  # after the references print their chapter's number
     bookmarkable_titles(doctree)
     minus_signs(doctree)
     index_terms(doctree, _lang(app.config.language))
     small_wide_code(doctree)
     keep_together(doctree)
+    unbox_untitled_admonitions(doctree)
+
+
+def depart_theorem(self: Any, node: nodes.Element) -> None:
+    """sphinx-proof's LaTeX title of a theorem, in the edition's language ("定理 2.1").
+
+    sphinx-proof translates the word on the website but writes it in English into the LaTeX
+    box's title ("Theorem 2.1" in the Chinese PDF); this is its own code with the translation.
+    """
+    from sphinx_proof import nodes as proof
+
+    number = proof.get_node_number(self, node, node.attributes.get("countertype", ""))
+    word = proof._(node.attributes.get("realtype", "").title())
+    at = proof.list_rindex(self.body, proof.latex_admonition_start) + 2
+    self.body.insert(at, f"{word} {number}")
+    self.body.append(proof.latex_admonition_end)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    from sphinx_proof.nodes import NODE_TYPES, visit_enumerable_node
+
+    for kind in NODE_TYPES.values():  # theorem_node, lemma_node, ...
+        app.add_node(kind, override=True, latex=(visit_enumerable_node, depart_theorem))
     app.connect("config-inited", latex_config)
     app.connect("env-updated", name_document)
     app.add_post_transform(PrintCells)

@@ -115,10 +115,14 @@ def test_figures_captions_citations_and_solutions(built_site: Path, doc: str) ->
     cited = page.select("span.bibtex-citation, .bibtex-citation")
     if cited:
         assert cells[-1].source.startswith("## References"), f"{doc}: no references cell"
-        for ref in {" ".join(a.get_text().split()) for c in cited for a in c.find_all("a")}:
-            who, _, year = ref.rpartition(", ")
-            prose = " ".join(_prose(nb).split())  # as the site's text: a no-break space is a space
-            assert f"{who} ({year})" in prose, f"{doc}: citation {ref!r} not as 'Who (year)'"
+        # As the site's text: links as their text, no Markdown emphasis or escapes, a no-break
+        # space a space.
+        prose = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", _prose(nb))
+        prose = re.sub(r"(?<!\\)\*", "", prose)  # emphasis ("*et al.*")
+        prose = " ".join(re.sub(r"\\([\\`*$<\[\]_])", r"\1", prose).split())
+        for text in {" ".join(c.get_text().split()) for c in cited}:
+            # "[Shannon, 1948]" ({cite}) or "Shannon (1948)" ({cite:t}), as on the website
+            assert text in prose, f"{doc}: citation {text!r} not printed as on the website"
     solutions = [c for c in cells if "solution" in c.metadata.get("tags", [])]
     assert solutions, f"{doc}: no solution found"
     for cell in solutions:

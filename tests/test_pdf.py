@@ -440,9 +440,9 @@ def pdf_fonts(book: Book, target: str) -> str:
 
 
 def test_code_fits_the_page_without_wrapping(book: Book) -> None:
-    """No code or output line of the preface and chapters is wrapped (the back matter's
-    instructors' shell commands, over 100 characters, still are)."""
-    wrapped = wrapped_code_lines(Book(book.folder, book.pages[: _back_matter(book)], [], [], []))
+    """No code or output line of the whole book is wrapped (↪): a shell command too long for
+    the page (the instructors' appendix) is broken with backslashes instead."""
+    wrapped = wrapped_code_lines(book)
     assert not wrapped, f"{len(wrapped)} code or output lines wrapped (↪): {wrapped[:5]}"
 
 
@@ -546,3 +546,84 @@ def test_text_line_length_suits_a_book(book: Book) -> None:
     )
     median = lengths[len(lengths) // 2]
     assert 55 <= median <= 82, median
+
+
+# -- citations, boxes and page breaks (shared with test_pdf_zh) --------------------------------
+
+#: A citation's label, as the text prints it inside brackets: "Shannon, 1948", "Hinton et al.,
+#: 2015", several separated by "; " (one broken by a page's foot and head is left out).
+CITATION = re.compile(
+    r"\[([^\[\]]{1,60}?, (?:\d{4}|n\.d\.)(?:; [^\[\]]{1,60}?, (?:\d{4}|n\.d\.))*)\]"
+)
+
+
+def bibliography_and_text(book: Book, title: str) -> tuple[str, str]:
+    """The bibliography's text and the text of every page before it (words, one space)."""
+    start = next(page for depth, name, page in book.outline if _squeeze(name) == _squeeze(title))
+    end = next((page for _, _, page in book.outline if page > start), len(book.pages))
+    return _words("\n".join(book.pages[start:end])), _words("\n".join(book.pages[:start]))
+
+
+def citation_problems(book: Book, title: str) -> list[str]:
+    """Citations whose label is not a bibliography label, and names printed twice.
+
+    The bibliography labels each work as the text cites it ("[Shannon, 1948]"); a sentence that
+    names the author cites with {cite:t}, "Shannon (1948)", never "Shannon [Shannon, 1948]".
+    """
+    bibliography, text = bibliography_and_text(book, title)
+    labels = set(CITATION.findall(bibliography))
+    problems = [] if len(labels) >= 10 else [f"only {len(labels)} author-year labels"]
+    # A bibliography label is one work: pybtex's alpha labels ("[Sha48]") have no year.
+    problems += [
+        f"label [{x}] not by author and year"
+        for x in re.findall(r"\[([A-Za-z+]+\d{2})\]", bibliography)
+    ]
+    for cited in CITATION.findall(text):
+        problems += [
+            f"[{one}] is no bibliography label" for one in cited.split("; ") if one not in labels
+        ]
+    for label in labels:
+        name = re.split(r",| and | et al\.", label)[0]
+        for doubled in (f"{name} [{label}", f"{name} {name} (", f"{name} [{name}"):
+            if doubled in text:
+                problems.append(f"name printed twice: {doubled!r}")
+    return problems
+
+
+def test_citations_by_author_and_year_as_in_the_bibliography(book: Book) -> None:
+    problems = citation_problems(book, "Bibliography")
+    assert not problems, problems[:10]
+
+
+def untitled_boxes(folder: Path, target: str) -> list[str]:
+    """Boxes that LaTeX would print with an empty title bar (an admonition without a title)."""
+    tex = (folder / f"{target}.tex").read_text(encoding="utf-8")
+    return re.findall(r"\\begin\{sphinxadmonition\}\{\w+\}(?!\{).{0,60}", tex)
+
+
+def test_no_box_has_an_empty_title_bar(book: Book) -> None:
+    """A proof is printed without a box ("Proof." ... □); every box has its title."""
+    assert not untitled_boxes(book.folder, TARGET)
+    text = "\n".join(book.pages)
+    assert text.count("Proof.") >= 2 and text.count("□") >= text.count("Proof."), "proof marks"
+
+
+#: Page-break faults (tests/pdf_pages.py) the layout must never show; "code split" and
+#: "page ends > 120 pt short" are counted and reported, not asserted (see the README).
+NEVER = (
+    "exercise header at a page foot",
+    "heading at a page foot",
+    "solution link alone at a page top",
+    "colon on one page, its code on the next",
+)
+
+
+def page_break_faults(folder: Path, target: str) -> list[tuple[str, int, str]]:
+    from pdf_pages import faults
+
+    return [f for f in faults(folder / f"{target}.pdf") if f[0] in NEVER]
+
+
+def test_page_breaks(book: Book) -> None:
+    found = page_break_faults(book.folder, TARGET)
+    assert not found, found[:10]

@@ -22,10 +22,13 @@ from test_pdf import (
     _numbered,
     _roman,
     build_pdf,
+    citation_problems,
     hyphenated_identifiers,
+    page_break_faults,
     pdf_fonts,
     read_book,
     site_parts,
+    untitled_boxes,
     web_only_phrases,
     wrapped_code_lines,
 )
@@ -109,8 +112,7 @@ def test_zh_glued_numbers_equal_the_chinese_sites(book_zh: Book, website_zh, bui
 def test_zh_fonts_code_and_wording(book_zh: Book) -> None:
     fonts = pdf_fonts(book_zh, TARGET_ZH)
     assert "NotoSerifCJK" in fonts and "DejaVuSansMono" in fonts, fonts
-    chapters = Book(book_zh.folder, book_zh.pages[: _back_matter(book_zh)], [], [], [])
-    assert not wrapped_code_lines(chapters), wrapped_code_lines(chapters)[:5]
+    assert not wrapped_code_lines(book_zh), wrapped_code_lines(book_zh)[:5]
     assert not hyphenated_identifiers(book_zh)
     assert not web_only_phrases(book_zh, "zh")
     assert not web_only_phrases(book_zh, "en")
@@ -123,3 +125,14 @@ def test_zh_apparatus(book_zh: Book) -> None:
     copyright_page = _squeeze(book_zh.pages[1])
     assert "CC BY 4.0".replace(" ", "") in copyright_page and "/zh/" in copyright_page
     assert "习题解答" in _squeeze("\n".join(book_zh.pages))
+
+
+def test_zh_citations_boxes_and_page_breaks(book_zh: Book) -> None:
+    """As in the English PDF: author-year labels, no empty title bar, no stranded heading."""
+    problems = citation_problems(book_zh, "参考文献")
+    assert not problems, problems[:10]
+    assert not untitled_boxes(book_zh.folder, TARGET_ZH)
+    text = _squeeze("\n".join(book_zh.pages[: _back_matter(book_zh)]))
+    assert "定理2.1" in text and "Theorem" not in text, "theorems titled in English"
+    found = page_break_faults(book_zh.folder, TARGET_ZH)
+    assert not found, found[:10]
