@@ -102,12 +102,15 @@ class LiteralIncludeNoDocstring(LiteralInclude):
             refdoc=self.env.docname,
         )
         ref += nodes.literal("", target, classes=["xref", "py", "py-obj"])
+        # In the page's language already: a note inside an admonition is no message of the
+        # gettext catalogue, so the Chinese edition would otherwise print it in English.
+        before, after = DOCSTRING_NOTE.get(self.config.language or "en", DOCSTRING_NOTE["en"])
         note = nodes.paragraph(
             "",
             "",
-            nodes.Text("Docstring, parameters and examples: "),
+            nodes.Text(before),
             ref,
-            nodes.Text(" in the API reference."),
+            nodes.Text(after),
             classes=["source-docstring-link"],
         )
         # The same sentence in MyST: what a translator's catalogue offers (editions/i18n.py).
@@ -115,6 +118,13 @@ class LiteralIncludeNoDocstring(LiteralInclude):
             f"Docstring, parameters and examples: {{py:obj}}`{target}` in the API reference."
         )
         return [*result, note]
+
+
+#: The note under a source listing, by language: the words before and after the API link.
+DOCSTRING_NOTE = {
+    "en": ("Docstring, parameters and examples: ", " in the API reference."),
+    "zh_CN": ("文档字符串、参数与示例：见 API 参考中的 ", "。"),
+}
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

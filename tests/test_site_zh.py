@@ -50,6 +50,10 @@ def test_page_is_chinese(built_site_zh: Path, doc: str) -> None:
     assert CJK.search(book) and tab.strip().endswith(book), f"{doc}: the book's title: {tab!r}"
     if doc in ("chapters/bibliography", "chapters/api"):
         return  # the references and the docstrings stay as they were written
+    # The note under each source listing (editions/source.py), also inside admonitions.
+    notes = [p.get_text(" ", strip=True) for p in html.select("p.source-docstring-link")]
+    english = [n for n in notes if not CJK.search(n)]
+    assert not english, f"{doc}: source notes in English: {english[:2]}"
     text = prose(html)
     cjk, latin = len(CJK.findall(text)), len(LATIN.findall(text))
     # Chinese prose still names functions, units and people in Latin letters.
