@@ -27,6 +27,11 @@ Loaded by _config.yml (``sphinx: extra_extensions``). It does these things:
   collapses the sidebar on a desktop (0.16 turned it into a pop-up; 0.17's second header
   leaves the phone button dead). Prose tables become cards on a phone; on a desktop the
   sidebars are narrower so an 85-character printed table fits the main column.
+* **No glue in the code cells.** myst-nb's ``glue(...)`` calls (and ``from myst_nb import
+  glue``) carry the computed numbers into the prose; they are the build's bookkeeping, not the
+  chapter's code. :class:`HideGlue` drops them from every code cell the site shows (with
+  :func:`editions.pdf.strip_glue`, as the PDF and the readers' notebooks do); a cell that held
+  nothing else, and shows no output, disappears. The cells still run as written.
 * **Proofs, solutions, search.** A proof opens with an italic "Proof." and ends with a
   tombstone; a solution's title opens the solution instead of jumping to the exercise;
   ``static/xent-search.js`` takes search snippets from the chapter's text (not from the
@@ -48,6 +53,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 #: Where the page loads MathJax from, relative to ``_static``.
 MATHJAX_PATH = "mathjax/tex-chtml.js"
@@ -278,10 +284,45 @@ def mark_proofs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
                 break
 
 
+def _cell_part(node: nodes.Node, name: str) -> bool:
+    return isinstance(node, nodes.container) and node.get("nb_element") == name
+
+
+class HideGlue(SphinxPostTransform):
+    """Show every code cell without its myst-nb ``glue`` bookkeeping (HTML builders only).
+
+    Runs before myst-nb wraps hidden inputs in their toggles (``HideInputCells``, priority 199),
+    so a cell whose code was all glue loses its source, and a cell left with neither code nor
+    output goes.
+    """
+
+    default_priority = 5
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        from editions.pdf import strip_glue
+
+        for cell in list(self.document.findall(lambda n: _cell_part(n, "cell_code"))):
+            for source in [c for c in cell.children if _cell_part(c, "cell_code_source")]:
+                for block in list(source.findall(nodes.literal_block)):
+                    text = block.astext()
+                    lean = strip_glue(text)
+                    if not lean.strip():
+                        block.parent.remove(block)
+                    elif lean != text:
+                        block.children = [nodes.Text(lean)]
+                        block.rawsource = lean
+                if not any(True for _ in source.findall(nodes.literal_block)):
+                    cell.remove(source)
+            if not cell.children:
+                cell.parent.remove(cell)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.config.mathjax_path = MATHJAX_PATH
     app.connect("builder-inited", add_static)
     app.connect("doctree-resolved", mark_proofs)
+    app.add_post_transform(HideGlue)
     app.connect("html-page-context", default_theme_mode)
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", drop_fontawesome_script)
