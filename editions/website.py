@@ -32,6 +32,10 @@ Loaded by _config.yml (``sphinx: extra_extensions``). It does these things:
   chapter's code. :class:`HideGlue` drops them from every code cell the site shows (with
   :func:`editions.pdf.strip_glue`, as the PDF and the readers' notebooks do); a cell that held
   nothing else, and shows no output, disappears. The cells still run as written.
+* **Tables on a phone.** Each body cell of a prose table carries its column's header as a
+  label (:func:`label_table_cells`, a copy of the header with its formulas), which the
+  stylesheet shows only where the table becomes cards (a phone), so a card says what each of
+  its lines is.
 * **Proofs, solutions, search.** A proof opens with an italic "Proof." and ends with a
   tombstone; a solution's title opens the solution instead of jumping to the exercise;
   ``static/xent-search.js`` takes search snippets from the chapter's text (not from the
@@ -318,11 +322,46 @@ class HideGlue(SphinxPostTransform):
                 cell.parent.remove(cell)
 
 
+#: The class of a body cell's copy of its column header (shown on a phone, xent-site.css).
+CELL_LABEL = "xent-cell-label"
+
+
+def label_table_cells(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Give each body cell of a table with one header row a copy of its column's header.
+
+    The copy is a paragraph of class ``xent-cell-label`` first in the cell; the stylesheet
+    hides it except on a phone, where prose tables are laid out as cards without their header
+    row.
+    """
+    if app.builder.format != "html":
+        return
+    for table in doctree.findall(nodes.table):
+        for group in table.findall(nodes.tgroup):
+            heads = [c for c in group.children if isinstance(c, nodes.thead)]
+            bodies = [c for c in group.children if isinstance(c, nodes.tbody)]
+            if len(heads) != 1 or len(heads[0].children) != 1 or not bodies:
+                continue
+            headers = [entry for entry in heads[0][0].children if isinstance(entry, nodes.entry)]
+            for row in bodies[0].findall(nodes.row):
+                entries = [e for e in row.children if isinstance(e, nodes.entry)]
+                if len(entries) != len(headers) or any(e.get("morecols") for e in entries):
+                    continue
+                for header, entry in zip(headers, entries, strict=True):
+                    label = nodes.paragraph(classes=[CELL_LABEL])
+                    for para in header.findall(nodes.paragraph):
+                        if len(label):
+                            label += nodes.Text(" ")
+                        label.extend(child.deepcopy() for child in para.children)
+                    if len(label):
+                        entry.insert(0, label)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.config.mathjax_path = MATHJAX_PATH
     app.connect("builder-inited", add_static)
     app.connect("doctree-resolved", mark_proofs)
     app.add_post_transform(HideGlue)
+    app.connect("doctree-resolved", label_table_cells)
     app.connect("html-page-context", default_theme_mode)
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", drop_fontawesome_script)
