@@ -1,7 +1,6 @@
 /* The website for keyboard, screen-reader and phone readers (loaded on every page by
  * editions/website.py, after MathJax's configuration).
  *
- * - A page with formulas shows its article once MathJax has typeset them (no text jumps).
  * - Display equations fit their column: a formula wider than the column is set smaller, down
  *   to MIN_SCALE of its size (its text stays above 11 px); only a formula still too wide then
  *   scrolls in its box. It is done as MathJax typesets (before the page is painted, so nothing
@@ -33,19 +32,10 @@
   }
 
   // MathJax (configured by the inline script before this one, loaded after it): fit the
-  // equations in the same task that puts the typeset formulas into the page. Until then the
-  // article's text is laid out but not shown (xent-site.css, class xent-typesetting): the
-  // typeset formulas are narrower or taller than their TeX source, so lines rewrap and the
-  // text below moves (a layout shift of 0.15 on a desktop, about a second after the page
-  // appeared). The stylesheet shows the text after a few seconds even if MathJax never
-  // finishes.
+  // equations in the same task that puts the typeset formulas into the page.
   if (window.MathJax && typeof window.MathJax === "object") {
-    const root = document.documentElement;
-    root.classList.add("xent-typesetting");
     const startup = (window.MathJax.startup = window.MathJax.startup || {});
-    startup.pageReady = () => window.MathJax.startup.defaultPageReady()
-      .then(fitEquations)
-      .finally(() => root.classList.remove("xent-typesetting"));
+    startup.pageReady = () => window.MathJax.startup.defaultPageReady().then(fitEquations);
   }
   let lastWidth = window.innerWidth;
   window.addEventListener("resize", () => {
