@@ -38,8 +38,8 @@
   // after the page appeared. As each formula is parsed, its TeX is measured roughly
   // (texSize below, in em of the surrounding text, calibrated on the book's formulas in
   // Chromium: inline widths within about 10 %) and the source is hidden in a box of that size
-  // (class xent-pending, xent-site.css) until MathJax puts the formula in its place. The text
-  // is readable from the first paint.
+  // (class xent-pending, xent-site.css) until MathJax has put the formula in its place and
+  // loaded its fonts (release). The text is readable from the first paint.
   // ---- an estimate of a formula's typeset size, from its TeX -------------------------------
   const WIDE = { m: 0.88, w: 0.72, M: 0.97, W: 1.05, i: 0.35, j: 0.41, l: 0.3, f: 0.49, t: 0.36 };
   const REL = new Set(["le", "ge", "leq", "geq", "ne", "neq", "approx", "sim", "equiv", "to",
@@ -154,10 +154,38 @@
       el.style.setProperty("--xent-h", `${height.toFixed(2)}em`);
     } else {
       el.style.setProperty("--xent-w", `${(texSize(tex, false)[0] * INLINE_SCALE).toFixed(2)}em`);
+      // Its height above and depth below the baseline (em), which can make its line taller:
+      // measured on the book's typeset formulas (a parenthesis 1.02 and 0.38, a subscript
+      // after one 0.44, a letter x 0.63 and 0.08).
+      const words = tex.replace(/\\(?:operatorname|mathrm|text)\{[^{}]*\}/g, "x");
+      const fraction = /\\[dt]?frac/.test(tex);
+      const paren = /[()[\]|]|\\(left|right|Vert|vert|mid|log|\{|\})/.test(tex);
+      const sub = tex.includes("_");
+      const descent = /[gjpqy,;]|\\(rho|beta|gamma|eta|mu|xi|phi|psi|chi|zeta)\b/.test(words);
+      const depth = fraction ? 0.6 : paren ? (sub ? 0.44 : 0.38) : descent || sub ? 0.31 : 0.1;
+      const height = fraction ? 1.3 : tex.includes("^") ? 1.15
+        : paren || /[A-Z0-9]|\\[a-zA-Z]/.test(tex) ? 1.02 : 0.75;
+      el.style.setProperty("--xent-d", `${depth}em`);
+      el.style.setProperty("--xent-a", `${height}em`);
     }
     el.classList.add("xent-pending");
   }
+  // The typeset formulas take their room once MathJax's fonts have loaded: laid out before,
+  // with a fallback font's line heights, a formula made its line 2 px taller for a moment.
+  function release() {
+    void document.body.offsetHeight;  // lay the formulas out: their fonts start loading
+    const loaded = Promise.race([document.fonts.ready, new Promise((r) => setTimeout(r, 3000))]);
+    return loaded.then(() => {
+      document.querySelectorAll(".math.xent-pending").forEach((el) => {
+        el.classList.remove("xent-pending");
+      });
+    });
+  }
   if (window.MathJax && typeof window.MathJax === "object") {
+    // Should MathJax never typeset (a script that fails to load), the TeX comes back.
+    window.addEventListener("load", () => setTimeout(() => {
+      if (!document.querySelector("mjx-container")) release();
+    }, 10000));
     const watch = new MutationObserver((records) => {
       for (const record of records) {
         for (const node of record.addedNodes) {
@@ -185,7 +213,9 @@
   // equations in the same task that puts the typeset formulas into the page.
   if (window.MathJax && typeof window.MathJax === "object") {
     const startup = (window.MathJax.startup = window.MathJax.startup || {});
-    startup.pageReady = () => window.MathJax.startup.defaultPageReady().then(fitEquations);
+    startup.pageReady = () => window.MathJax.startup.defaultPageReady()
+      .then(fitEquations)
+      .then(release);
   }
   let lastWidth = window.innerWidth;
   window.addEventListener("resize", () => {
