@@ -1,6 +1,8 @@
 /* The website for keyboard, screen-reader and phone readers (loaded on every page by
  * editions/website.py, after MathJax's configuration).
  *
+ * - A display equation still too wide for its column is a named Tab stop while it scrolls.
+ * - The search page's two search fields get different ids.
  * - Display equations fit their column: a formula wider than the column is set smaller, down
  *   to MIN_SCALE of its size (its text stays above 11 px); only a formula still too wide then
  *   scrolls in its box. It is done as MathJax typesets (before the page is painted, so nothing
@@ -16,6 +18,25 @@
 
   const MIN_SCALE = 0.7;
 
+  // A formula that still scrolls is a Tab stop, named, so a keyboard reader can scroll it
+  // (WCAG 2.1.1); it loses that when it fits again.
+  const SCROLLS = document.documentElement.lang.startsWith("zh")
+    ? (number) => `公式${number}，可横向滚动` : (number) => `Equation ${number}, scrolls sideways`;
+  function markScrolling(eq) {
+    const scrolls = eq.scrollWidth > eq.clientWidth + 1;
+    if (scrolls && !eq.hasAttribute("data-xent-scrolls")) {
+      const number = eq.parentElement.querySelector(":scope > .eqno")?.firstChild?.textContent;
+      eq.setAttribute("data-xent-scrolls", "");
+      eq.setAttribute("tabindex", "0");
+      eq.setAttribute("role", "group");
+      eq.setAttribute("aria-label", SCROLLS((number || "").trim()).replace(/\s+，|\s+,/, ","));
+    } else if (!scrolls && eq.hasAttribute("data-xent-scrolls")) {
+      for (const name of ["data-xent-scrolls", "tabindex", "role", "aria-label"]) {
+        eq.removeAttribute(name);
+      }
+    }
+  }
+
   function fitEquations() {
     for (const eq of document.querySelectorAll('div.math > mjx-container[display="true"]')) {
       const math = eq.querySelector(":scope > mjx-math");
@@ -28,6 +49,7 @@
         const scale = Math.max(MIN_SCALE, Math.floor((room / need) * 1000) / 1000);
         math.style.fontSize = `${(scale * 100).toFixed(1)}%`;
       }
+      markScrolling(eq);
     }
   }
 
@@ -245,6 +267,14 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => {
+    // The search page has two search fields with one id (the page's own and the theme's
+    // search dialog); the dialog's gets its own (nothing refers to either by id).
+    const fields = document.querySelectorAll('[id="search-input"]');
+    if (fields.length > 1) {
+      fields.forEach((field) => {
+        if (field.closest(".search-button__wrapper")) field.id = "search-input-dialog";
+      });
+    }
     // The chapter list is a landmark (its site title sat outside every landmark).
     const sidebar = document.querySelector(".bd-sidebar-primary");
     if (sidebar && !sidebar.closest("nav, [role=navigation]")) {
