@@ -27,6 +27,15 @@ Loaded by _config.yml (``sphinx: extra_extensions``). It does these things:
   collapses the sidebar on a desktop (0.16 turned it into a pop-up; 0.17's second header
   leaves the phone button dead). Prose tables become cards on a phone; on a desktop the
   sidebars are narrower so an 85-character printed table fits the main column.
+* **No glue in the code cells.** myst-nb's ``glue(...)`` calls (and ``from myst_nb import
+  glue``) carry the computed numbers into the prose; they are the build's bookkeeping, not the
+  chapter's code. :class:`HideGlue` drops them from every code cell the site shows (with
+  :func:`editions.pdf.strip_glue`, as the PDF and the readers' notebooks do); a cell that held
+  nothing else, and shows no output, disappears. The cells still run as written.
+* **Tables on a phone.** Each body cell of a prose table carries its column's header as a
+  label (:func:`label_table_cells`, a copy of the header with its formulas), which the
+  stylesheet shows only where the table becomes cards (a phone), so a card says what each of
+  its lines is.
 * **Proofs, solutions, search.** A proof opens with an italic "Proof." and ends with a
   tombstone; a solution's title opens the solution instead of jumping to the exercise;
   ``static/xent-search.js`` takes search snippets from the chapter's text (not from the
@@ -48,6 +57,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 #: Where the page loads MathJax from, relative to ``_static``.
 MATHJAX_PATH = "mathjax/tex-chtml.js"
@@ -278,10 +288,80 @@ def mark_proofs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
                 break
 
 
+def _cell_part(node: nodes.Node, name: str) -> bool:
+    return isinstance(node, nodes.container) and node.get("nb_element") == name
+
+
+class HideGlue(SphinxPostTransform):
+    """Show every code cell without its myst-nb ``glue`` bookkeeping (HTML builders only).
+
+    Runs before myst-nb wraps hidden inputs in their toggles (``HideInputCells``, priority 199),
+    so a cell whose code was all glue loses its source, and a cell left with neither code nor
+    output goes.
+    """
+
+    default_priority = 5
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        from editions.pdf import strip_glue
+
+        for cell in list(self.document.findall(lambda n: _cell_part(n, "cell_code"))):
+            for source in [c for c in cell.children if _cell_part(c, "cell_code_source")]:
+                for block in list(source.findall(nodes.literal_block)):
+                    text = block.astext()
+                    lean = strip_glue(text)
+                    if not lean.strip():
+                        block.parent.remove(block)
+                    elif lean != text:
+                        block.children = [nodes.Text(lean)]
+                        block.rawsource = lean
+                if not any(True for _ in source.findall(nodes.literal_block)):
+                    cell.remove(source)
+            if not cell.children:
+                cell.parent.remove(cell)
+
+
+#: The class of a body cell's copy of its column header (shown on a phone, xent-site.css).
+CELL_LABEL = "xent-cell-label"
+
+
+def label_table_cells(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Give each body cell of a table with one header row a copy of its column's header.
+
+    The copy is a paragraph of class ``xent-cell-label`` first in the cell; the stylesheet
+    hides it except on a phone, where prose tables are laid out as cards without their header
+    row.
+    """
+    if app.builder.format != "html":
+        return
+    for table in doctree.findall(nodes.table):
+        for group in table.findall(nodes.tgroup):
+            heads = [c for c in group.children if isinstance(c, nodes.thead)]
+            bodies = [c for c in group.children if isinstance(c, nodes.tbody)]
+            if len(heads) != 1 or len(heads[0].children) != 1 or not bodies:
+                continue
+            headers = [entry for entry in heads[0][0].children if isinstance(entry, nodes.entry)]
+            for row in bodies[0].findall(nodes.row):
+                entries = [e for e in row.children if isinstance(e, nodes.entry)]
+                if len(entries) != len(headers) or any(e.get("morecols") for e in entries):
+                    continue
+                for header, entry in zip(headers, entries, strict=True):
+                    label = nodes.paragraph(classes=[CELL_LABEL])
+                    for para in header.findall(nodes.paragraph):
+                        if len(label):
+                            label += nodes.Text(" ")
+                        label.extend(child.deepcopy() for child in para.children)
+                    if len(label):
+                        entry.insert(0, label)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.config.mathjax_path = MATHJAX_PATH
     app.connect("builder-inited", add_static)
     app.connect("doctree-resolved", mark_proofs)
+    app.add_post_transform(HideGlue)
+    app.connect("doctree-resolved", label_table_cells)
     app.connect("html-page-context", default_theme_mode)
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", drop_fontawesome_script)

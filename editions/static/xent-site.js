@@ -1,6 +1,8 @@
 /* The website for keyboard, screen-reader and phone readers (loaded on every page by
  * editions/website.py, after MathJax's configuration).
  *
+ * - A display equation still too wide for its column is a named Tab stop while it scrolls.
+ * - The search page's two search fields get different ids.
  * - Display equations fit their column: a formula wider than the column is set smaller, down
  *   to MIN_SCALE of its size (its text stays above 11 px); only a formula still too wide then
  *   scrolls in its box. It is done as MathJax typesets (before the page is painted, so nothing
@@ -16,6 +18,25 @@
 
   const MIN_SCALE = 0.7;
 
+  // A formula that still scrolls is a Tab stop, named, so a keyboard reader can scroll it
+  // (WCAG 2.1.1); it loses that when it fits again.
+  const SCROLLS = document.documentElement.lang.startsWith("zh")
+    ? (number) => `公式${number}，可横向滚动` : (number) => `Equation ${number}, scrolls sideways`;
+  function markScrolling(eq) {
+    const scrolls = eq.scrollWidth > eq.clientWidth + 1;
+    if (scrolls && !eq.hasAttribute("data-xent-scrolls")) {
+      const number = eq.parentElement.querySelector(":scope > .eqno")?.firstChild?.textContent;
+      eq.setAttribute("data-xent-scrolls", "");
+      eq.setAttribute("tabindex", "0");
+      eq.setAttribute("role", "group");
+      eq.setAttribute("aria-label", SCROLLS((number || "").trim()).replace(/\s+，|\s+,/, ","));
+    } else if (!scrolls && eq.hasAttribute("data-xent-scrolls")) {
+      for (const name of ["data-xent-scrolls", "tabindex", "role", "aria-label"]) {
+        eq.removeAttribute(name);
+      }
+    }
+  }
+
   function fitEquations() {
     for (const eq of document.querySelectorAll('div.math > mjx-container[display="true"]')) {
       const math = eq.querySelector(":scope > mjx-math");
@@ -28,14 +49,195 @@
         const scale = Math.max(MIN_SCALE, Math.floor((room / need) * 1000) / 1000);
         math.style.fontSize = `${(scale * 100).toFixed(1)}%`;
       }
+      markScrolling(eq);
     }
+  }
+
+  // ---- room for each formula before MathJax has typeset it ---------------------------------
+  // MathJax typesets after the page is first painted; a formula's TeX source is wider than the
+  // typeset formula (and a display's source is one line of text), so every line with a formula
+  // used to rewrap and the text below moved: a layout shift of 0.15 (desktop) about a second
+  // after the page appeared. As each formula is parsed, its TeX is measured roughly
+  // (texSize below, in em of the surrounding text, calibrated on the book's formulas in
+  // Chromium: inline widths within about 10 %) and the source is hidden in a box of that size
+  // (class xent-pending, xent-site.css) until MathJax has put the formula in its place and
+  // loaded its fonts (release). The text is readable from the first paint.
+  // ---- an estimate of a formula's typeset size, from its TeX -------------------------------
+  const WIDE = { m: 0.88, w: 0.72, M: 0.97, W: 1.05, i: 0.35, j: 0.41, l: 0.3, f: 0.49, t: 0.36 };
+  const REL = new Set(["le", "ge", "leq", "geq", "ne", "neq", "approx", "sim", "equiv", "to",
+    "rightarrow", "leftarrow", "Rightarrow", "mapsto", "in", "notin", "subset", "propto", "gets",
+    "coloneqq", "simeq", "ll", "gg", "iff", "implies", "Leftrightarrow"]);
+  const BIN = new Set(["times", "pm", "mp", "cdot", "circ", "ast", "odot", "otimes", "oplus", "cup", "cap", "setminus"]);
+  const FUN = new Set(["log", "ln", "exp", "sin", "cos", "tan", "max", "min", "arg", "lim", "det",
+    "Pr", "sup", "inf", "argmax", "argmin", "tanh", "sigmoid"]);
+  const ROMAN = new Set(["mathrm", "text", "operatorname", "textrm", "mbox", "textit", "textbf",
+    "mathsf", "texttt", "mathtt"]);
+  const KEEP = new Set(["hat", "bar", "tilde", "vec", "overline", "underline", "boldsymbol",
+    "mathbf", "mathit", "bm", "widehat", "widetilde", "dot", "ddot", "mathbb", "mathcal",
+    "mathscr", "mathfrak", "displaystyle", "textstyle", "scriptstyle"]);
+  const SPACE = { ",": 0.17, ":": 0.22, ";": 0.28, "!": -0.17, " ": 0.25, quad: 1, qquad: 2 };
+  const ZERO = new Set(["left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl",
+    "Bigr", "biggl", "biggr", "middle", "limits", "nolimits", "label", "nonumber", "notag",
+    "begin", "end", "split", "aligned", "align", "hline", "phantom"]);
+  // Returns [width in em, height class] of TeX source: height 0 plain, 1 fraction, 2 big operator
+  function texSize(tex, display) {
+    let i = 0, tall = 0;
+    const group = () => {  // one argument: {...} or one token
+      while (tex[i] === " ") i++;
+      if (tex[i] === "{") {
+        let depth = 0, j = i;
+        for (; j < tex.length; j++) {
+          if (tex[j] === "\\") { j++; continue; }
+          if (tex[j] === "{") depth++;
+          else if (tex[j] === "}" && --depth === 0) break;
+        }
+        const inner = tex.slice(i + 1, j);
+        i = j + 1;
+        return inner;
+      }
+      if (tex[i] === "\\") {
+        const m = /^\\([a-zA-Z]+|.)/.exec(tex.slice(i));
+        i += m[0].length;
+        return m[0];
+      }
+      return tex[i++] || "";
+    };
+    const roman = (s) => s.replace(/\\[a-zA-Z]+/g, "x").replace(/[{}]/g, "").length * 0.5;
+    let width = 0, last = 0;
+    while (i < tex.length) {
+      const c = tex[i];
+      if (c === "\\") {
+        const m = /^\\([a-zA-Z]+|.)/.exec(tex.slice(i));
+        i += m[0].length;
+        const name = m[1];
+        let w;
+        if (name === "frac" || name === "dfrac" || name === "tfrac") {
+          const a = texSize(group(), false)[0], b = texSize(group(), false)[0];
+          w = display || name === "dfrac" ? Math.max(a, b) + 0.3 : Math.max(a, b) * 0.72 + 0.25;
+          tall = Math.max(tall, display ? 1 : 0);
+        } else if (name === "sqrt") { w = texSize(group(), display)[0] + 0.85; }
+        else if (ROMAN.has(name)) { w = roman(group()); }
+        else if (KEEP.has(name)) { w = name.startsWith("display") || name.endsWith("style") ? 0 : texSize(group(), display)[0]; }
+        else if (name in SPACE) { w = SPACE[name]; }
+        else if (name === "hspace" || name === "mspace") { group(); w = 0.5; }
+        else if (ZERO.has(name)) { if (name === "begin" || name === "end") group(); w = 0; }
+        else if (REL.has(name)) { w = 1.33; }
+        else if (BIN.has(name)) { w = name === "cdot" ? 0.72 : 1.22; }
+        else if (FUN.has(name)) { w = name.length * 0.5 + 0.17; }
+        else if (name === "sum" || name === "prod" || name === "int") { w = display ? 1.45 : 1.05; tall = Math.max(tall, display ? 2 : 0); }
+        else if (/^(c|l)?dots$/.test(name)) { w = 1.2; }
+        else if (name === "Vert" || name === "|") { w = 0.5; }
+        else if (name === "vert" || name === "mid") { w = name === "mid" ? 0.84 : 0.28; }
+        else if (name === "\\") { w = 0; }
+        else if (name === "{" || name === "}") { w = 0.5; }
+        else if (name === "infty") { w = 1.0; }
+        else if (name === "ell" || name === "partial") { w = 0.5; }
+        else { w = 0.6; }  // Greek letters, other symbols
+        width += w; last = w;
+      } else if (c === "_" || c === "^") {
+        i++;
+        let w = texSize(group(), false)[0] * 0.71;
+        while (tex[i] === " ") i++;
+        if ((tex[i] === "_" || tex[i] === "^") && tex[i] !== c) { i++; w = Math.max(w, texSize(group(), false)[0] * 0.71); }
+        width += w; last = w;
+      } else if (c === "{") {
+        const [w, t] = texSize(group(), display); width += w; last = w; tall = Math.max(tall, t);
+      } else {
+        i++;
+        let w;
+        if (/[a-zA-Z]/.test(c)) w = WIDE[c] || (c === c.toUpperCase() ? 0.75 : 0.55);
+        else if (/[0-9]/.test(c)) w = 0.5;
+        else if (c === "=" || c === "<" || c === ">") w = 1.33;
+        else if (c === "+" || c === "-") w = width ? 1.22 : 0.78;
+        else if ("()[]".includes(c)) w = 0.39;
+        else if (c === "," || c === ";") w = 0.45;
+        else if (c === "." || c === "|" || c === "!" || c === "'") w = 0.28;
+        else if (c === "/") w = 0.5;
+        else if (c === "~") w = 0.33;
+        else w = 0;  // spaces, &, }
+        width += w; last = w;
+      }
+    }
+    return [width, tall];
+  }
+
+  const INLINE_SCALE = 1.265;  // MathJax's formulas are set larger than the text (ex-height)
+  const ROW = [1.65, 2.9, 3.9];  // a display row's height (em): plain, fraction, big operator
+  function reserve(el) {
+    if (el.classList.contains("xent-pending") || el.querySelector("mjx-container")) return;
+    const source = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE)
+      .map((n) => n.textContent).join("");
+    const tex = source.trim().replace(/^\\[[(]|\\[\])]$/g, "");
+    if (!tex) return;
+    if (el.tagName === "DIV") {
+      const rows = tex.split(/\\\\/);
+      const height = rows.reduce((h, row) => h + ROW[texSize(row, true)[1]], 0)
+        + 0.25 * (rows.length - 1) + 1.2;
+      el.style.setProperty("--xent-h", `${height.toFixed(2)}em`);
+    } else {
+      el.style.setProperty("--xent-w", `${(texSize(tex, false)[0] * INLINE_SCALE).toFixed(2)}em`);
+      // Its height above and depth below the baseline (em), which can make its line taller:
+      // measured on the book's typeset formulas (a parenthesis 1.02 and 0.38, a subscript
+      // after one 0.44, a letter x 0.63 and 0.08).
+      const words = tex.replace(/\\(?:operatorname|mathrm|text)\{[^{}]*\}/g, "x");
+      const fraction = /\\[dt]?frac/.test(tex);
+      const paren = /[()[\]|]|\\(left|right|Vert|vert|mid|log|\{|\})/.test(tex);
+      const sub = tex.includes("_");
+      const descent = /[gjpqy,;]|\\(rho|beta|gamma|eta|mu|xi|phi|psi|chi|zeta)\b/.test(words);
+      const depth = fraction ? 0.6 : paren ? (sub ? 0.44 : 0.38) : descent || sub ? 0.31 : 0.1;
+      const height = fraction ? 1.3 : tex.includes("^") ? 1.15
+        : paren || /[A-Z0-9]|\\[a-zA-Z]/.test(tex) ? 1.02 : 0.75;
+      el.style.setProperty("--xent-d", `${depth}em`);
+      el.style.setProperty("--xent-a", `${height}em`);
+    }
+    el.classList.add("xent-pending");
+  }
+  // The typeset formulas take their room once MathJax's fonts have loaded: laid out before,
+  // with a fallback font's line heights, a formula made its line 2 px taller for a moment.
+  function release() {
+    void document.body.offsetHeight;  // lay the formulas out: their fonts start loading
+    const loaded = Promise.race([document.fonts.ready, new Promise((r) => setTimeout(r, 3000))]);
+    return loaded.then(() => {
+      document.querySelectorAll(".math.xent-pending").forEach((el) => {
+        el.classList.remove("xent-pending");
+      });
+    });
+  }
+  if (window.MathJax && typeof window.MathJax === "object") {
+    // Should MathJax never typeset (a script that fails to load), the TeX comes back.
+    window.addEventListener("load", () => setTimeout(() => {
+      if (!document.querySelector("mjx-container")) release();
+    }, 10000));
+    const watch = new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (node.nodeType !== Node.ELEMENT_NODE) continue;
+          if (node.matches(".math")) reserve(node);
+          node.querySelectorAll(".math").forEach(reserve);
+          // a formula's text arrives after its element
+          const math = node.parentElement?.closest(".math");
+          if (math) reserve(math);
+        }
+        if (record.target.nodeType === Node.ELEMENT_NODE && record.target.matches(".math")) {
+          reserve(record.target);
+        }
+      }
+    });
+    watch.observe(document.documentElement, { childList: true, subtree: true });
+    document.addEventListener("DOMContentLoaded", () => {
+      watch.takeRecords();
+      watch.disconnect();
+      document.querySelectorAll(".math").forEach(reserve);
+    });
   }
 
   // MathJax (configured by the inline script before this one, loaded after it): fit the
   // equations in the same task that puts the typeset formulas into the page.
   if (window.MathJax && typeof window.MathJax === "object") {
     const startup = (window.MathJax.startup = window.MathJax.startup || {});
-    startup.pageReady = () => window.MathJax.startup.defaultPageReady().then(fitEquations);
+    startup.pageReady = () => window.MathJax.startup.defaultPageReady()
+      .then(fitEquations)
+      .then(release);
   }
   let lastWidth = window.innerWidth;
   window.addEventListener("resize", () => {
@@ -65,6 +267,14 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => {
+    // The search page has two search fields with one id (the page's own and the theme's
+    // search dialog); the dialog's gets its own (nothing refers to either by id).
+    const fields = document.querySelectorAll('[id="search-input"]');
+    if (fields.length > 1) {
+      fields.forEach((field) => {
+        if (field.closest(".search-button__wrapper")) field.id = "search-input-dialog";
+      });
+    }
     // The chapter list is a landmark (its site title sat outside every landmark).
     const sidebar = document.querySelector(".bd-sidebar-primary");
     if (sidebar && !sidebar.closest("nav, [role=navigation]")) {

@@ -1,0 +1,268 @@
+"""What a reader sees of the built website (issue 22): no build bookkeeping, headers on a
+phone, a header whose controls all work, a "Back to top" button that covers no text, one
+background behind a figure in dark mode, and search results led by the pages about the query.
+
+Each page of both sites is read in headless Chromium (``test_site_browser``'s server, which
+blocks every other host) on a 390x844 phone (device-pixel-ratio 2) and a 1280x900 desktop,
+once each; the tests below check what those visits saw. Nothing waits a fixed time: a visit
+waits for MathJax, the fonts and the images, and for the theme's scroll handler to have run.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_book_build import toc_files
+from test_site_browser import SCREENS, SEARCH_DONE_JS, SITES, SiteServer, Visit, open_page
+
+from conftest import patience
+
+# What one page shows a reader, collected once it is typeset (see the tests for each part).
+READ_JS = """
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  await document.fonts.ready;
+  const shown = el => el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== 'hidden';
+  const text = el => el.textContent.replace(/\\s+/g, ' ').trim();
+  const article = document.querySelector('article.bd-article') || document.body;
+  // Code cells: the code they show, and cells that show nothing at all.
+  const cells = [...article.querySelectorAll('div.cell')];
+  const glue = cells.map(c => c.querySelector('.cell_input'))
+    .filter(i => i && /\\bglue\\(|import glue\\b/.test(i.textContent))
+    .map(i => text(i).slice(0, 80));
+  const empty = cells.filter(c => !text(c) && !c.querySelector('img, svg, iframe, table'))
+    .map(c => c.className);
+  // Tables: each column header is seen, in the table's header row or as a label in each cell.
+  const tables = [];
+  for (const table of article.querySelectorAll('table')) {
+    const heads = [...table.querySelectorAll('thead th')];
+    if (!heads.length || !shown(table)) continue;
+    const headerRow = heads.every(th => shown(th) && th.getBoundingClientRect().width > 0);
+    const unlabelled = [];
+    if (!headerRow) {
+      for (const row of table.querySelectorAll('tbody tr')) {
+        [...row.children].forEach((cell, i) => {
+          const label = cell.querySelector('.xent-cell-label');
+          if (!label || !shown(label) || text(label) !== text(heads[i] || cell)) {
+            unlabelled.push(text(cell).slice(0, 40));
+          }
+        });
+      }
+    }
+    tables.push({ headers: heads.map(text), headerRow, unlabelled: unlabelled.slice(0, 5) });
+  }
+  // The header's controls, as a finger or a pointer meets them.
+  const FULLSCREEN = '.btn-fullscreen-button, [onclick*="toggleFullScreen"]';
+  const controls = [...document.querySelectorAll(
+      '.bd-header-article :is(a, button), .bd-header :is(a, button)')]
+    .filter(el => shown(el) && !el.closest('.dropdown-menu'))
+    .map(el => { const r = el.getBoundingClientRect();
+      return { name: el.getAttribute('aria-label') || el.title || text(el) || el.className,
+               width: Math.round(r.width), height: Math.round(r.height),
+               fullscreen: el.matches(FULLSCREEN) }; });
+  return { glue, empty, tables, controls };
+}
+"""
+
+# Scroll down the page and a little back up (the theme shows "Back to top" then); report the
+# button's box and any of the article's text under it.
+BACK_TO_TOP_JS = """
+async () => {
+  const frame = () => new Promise(resolve => requestAnimationFrame(() => resolve()));
+  const scroll = top => new Promise(resolve => {
+    addEventListener('scroll', () => resolve(), { once: true });
+    window.scrollTo({ top, behavior: 'instant' });
+  });
+  const height = document.documentElement.scrollHeight - innerHeight;
+  await scroll(Math.round(height * 0.6));
+  await scroll(Math.round(height * 0.6) - 200);
+  await frame(); await frame();
+  const button = document.getElementById('pst-back-to-top');
+  if (!button || !button.getClientRects().length) return { shown: false, covers: [] };
+  const b = button.getBoundingClientRect();
+  const covers = [];
+  const article = document.querySelector('article.bd-article');
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node && covers.length < 3; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width && r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom) {
+        covers.push(node.textContent.trim().slice(0, 40));
+        break;
+      }
+    }
+  }
+  return { shown: true, covers, box: [b.left, b.top, b.width, b.height].map(Math.round) };
+}
+"""
+
+
+@pytest.fixture(scope="module", params=list(SITES))
+def site(request: pytest.FixtureRequest, built_site: Path) -> Iterator[SiteServer]:
+    with SiteServer(built_site, request.param) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def reads(site: SiteServer, browser: Any) -> Iterator[Any]:
+    """Each (page, screen), read once on first use (a fresh browser context each)."""
+    cache: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def get(doc: str, screen: str) -> dict[str, Any]:
+        if (doc, screen) not in cache:
+            viewport, ratio = SCREENS[screen]
+            context = browser.new_context(viewport=viewport, device_scale_factor=ratio)
+            try:
+                visit = Visit(url=f"{site.url}{doc}.html")
+                page = open_page(context, visit.url, visit)
+                state = page.evaluate(READ_JS)
+                state["backToTop"] = page.evaluate(BACK_TO_TOP_JS)
+            finally:
+                context.close()
+            cache[doc, screen] = state
+        return cache[doc, screen]
+
+    yield get  # type: ignore[misc]
+
+
+ON_SCREENS = [(doc, screen) for doc in toc_files() for screen in SCREENS]
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_code_cells_show_no_glue(reads: Any, doc: str) -> None:
+    """myst-nb's glue calls are the build's bookkeeping: no code cell shows one, and a cell
+    that held only glue shows nothing rather than an empty box."""
+    state = reads(doc, "phone")
+    assert not state["glue"], f"{doc}: code cells show glue calls: {state['glue'][:3]}"
+    assert not state["empty"], f"{doc}: empty code cells: {state['empty'][:3]}"
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_every_table_shows_its_headers_on_a_phone(reads: Any, doc: str) -> None:
+    """At 390 px a table keeps its header row (scrolling in its box) or, laid out as cards,
+    labels each line of a card with its column's header."""
+    for table in reads(doc, "phone")["tables"]:
+        assert table["headerRow"] or not table["unlabelled"], (
+            f"{doc}: a table hides its headers {table['headers']} and these cells have no "
+            f"label: {table['unlabelled']}"
+        )
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_phone_header_has_useful_controls_a_finger_can_hit(reads: Any, doc: str) -> None:
+    controls = reads(doc, "phone")["controls"]
+    assert controls, f"{doc}: no header controls found"
+    assert not [c["name"] for c in controls if c["fullscreen"]], (
+        f"{doc}: a fullscreen button on a phone (its browser has its own)"
+    )
+    small = [c for c in controls if c["width"] < 24 or c["height"] < 24]
+    assert not small, f"{doc}: header controls smaller than 24x24 px: {small}"
+
+
+@pytest.mark.parametrize(("doc", "screen"), ON_SCREENS)
+def test_back_to_top_covers_no_text(reads: Any, doc: str, screen: str) -> None:
+    back = reads(doc, screen)["backToTop"]
+    assert not back["covers"], (
+        f"{doc} on a {screen}: 'Back to top' ({back.get('box')}) covers {back['covers']}"
+    )
+
+
+# ---- dark mode: a figure on one background ---------------------------------------------------
+
+
+def test_dark_mode_figure_has_one_background(site: SiteServer, browser: Any) -> None:
+    """The figure's padding shows the same colour as the figure's own background (the theme's
+    grey padding, inverted with the figure, made a two-tone frame)."""
+    from PIL import Image
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    context.add_init_script("localStorage.setItem('mode', 'dark')")
+    try:
+        page = open_page(context, f"{site.url}chapters/02_entropy.html", Visit(url="ch2"))
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        figure = page.locator("div.cell_output img").first
+        figure.scroll_into_view_if_needed()
+        figure.evaluate("img => img.decode()")
+        padding = figure.evaluate("img => parseFloat(getComputedStyle(img).paddingLeft)")
+        shot = Image.open(io.BytesIO(figure.screenshot())).convert("RGB")
+    finally:
+        context.close()
+    assert padding >= 2, "the figure has no padding to compare"
+    middle = shot.height // 2
+    frame = shot.getpixel((max(1, int(padding) // 2), middle))
+    inside = shot.getpixel((int(padding) + 2, middle))
+    assert max(abs(a - b) for a, b in zip(frame, inside, strict=True)) <= 3, (
+        f"figure padding {frame} differs from the figure's background {inside}"
+    )
+
+
+# ---- search: pages about the query first, snippets from the first match ----------------------
+
+#: A query of two words per site; the chapter with both in its title (first), a chapter with
+#: both in a section title, and one that only mentions them (after it).
+RANKED = {
+    language: (query, "09_calibration", "06_pytorch_equivalence", "03_kl_and_cross_entropy")
+    for language, query in (("en", "label smoothing"), ("zh", "标签平滑"))
+}
+
+
+def search(site: SiteServer, browser: Any, query: str) -> list[tuple[str, str]]:
+    """(href, snippet) of each result of a search on the site, in order."""
+    context = browser.new_context()
+    try:
+        page = open_page(context, f"{site.url}search.html?q={query}", Visit(url="search"))
+        page.wait_for_function(SEARCH_DONE_JS, timeout=patience(15_000))
+        # every page result has its snippet (an API entry shows its kind instead)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#search-results li')]"
+            ".filter(li => !li.querySelector(':scope > span'))"
+            ".every(li => li.querySelector('p.context'))",
+            timeout=patience(15_000),
+        )
+        return page.evaluate(
+            "() => [...document.querySelectorAll('#search-results ul.search li')].map(li => ["
+            "li.querySelector('a').getAttribute('href'),"
+            "(li.querySelector('p.context') || {textContent: ''}).textContent])"
+        )
+    finally:
+        context.close()
+
+
+def test_search_ranks_pages_titled_with_the_query_first(site: SiteServer, browser: Any) -> None:
+    query, titled, sectioned, mentions = RANKED[site.language]
+    found = search(site, browser, query)
+    pages = [re.sub(r"[#?].*", "", href) for href, _ in found]
+    chapters = [m.group(1) for p in pages if (m := re.search(r"(\d\d_[a-z_]+)\.html$", p))]
+    assert chapters and chapters[0] == titled, f"{query!r}: {chapters[:5]}"
+    assert sectioned in chapters and mentions in chapters, f"{query!r}: {chapters}"
+    assert chapters.index(sectioned) < chapters.index(mentions), f"{query!r}: {chapters[:6]}"
+
+
+#: Queries whose snippets are checked, per site, with the words (or stems) a snippet must show.
+SNIPPET_QUERIES = {
+    "en": {"entropy": ["entrop"], "label smoothing": ["label", "smooth"]},
+    "zh": {"熵": ["熵"], "标签平滑": ["标签", "平滑"]},
+}
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_search_snippets_start_at_a_match_not_at_the_objectives(
+    site: SiteServer, browser: Any, which: int
+) -> None:
+    query, words = list(SNIPPET_QUERIES[site.language].items())[which]
+    snippets = [s for _, s in search(site, browser, query) if s]
+    assert snippets, f"{query!r}: no snippets"
+    objectives = [s[:50] for s in snippets if re.match(r"\W*(Learning objectives|学习目标)", s)]
+    assert not objectives, f"{query!r}: snippets open with the objectives box: {objectives[:3]}"
+    unmatched = [s[:60] for s in snippets if not any(w in s.lower()[:160] for w in words)]
+    assert not unmatched, f"{query!r}: snippets without the query near their start: {unmatched[:3]}"
