@@ -101,6 +101,7 @@ LONGEST_FILES = (
     "test_student_edition.py",
     "test_gradebook.py",
     "test_translation.py",
+    "test_site_reader.py",
     "test_site_browser.py",
     "test_downloads.py",
     "test_pdf.py",
