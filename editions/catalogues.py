@@ -52,6 +52,8 @@ def roles(message: str) -> Counter[tuple[str, str]]:
         if name == "web-only":
             found[(name, "")] += 1
             continue
+        if name.startswith("cite"):  # "{cite:t}`x`" may become "香农 {cite:p}`x`": same work
+            name = "cite"
         explicit = re.fullmatch(r"(.*\S)\s*<([^<>]+)>", content, flags=re.DOTALL)
         target = explicit.group(2) if explicit and not name.startswith("glue") else content
         found[(name, target.strip())] += 1

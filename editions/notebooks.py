@@ -248,6 +248,11 @@ def _setup():
 _setup()"""
 
 
+#: xent functions that read a data file another package ships, without importing it: a
+#: chapter that calls one needs that package installed all the same.
+READS_DATA_OF = {"load_digits": "sklearn"}
+
+
 def chapter_needs(notebook: Any) -> list[str]:
     """The modules of :data:`OPTIONAL` a chapter's code imports, directly or through xent.
 
@@ -298,11 +303,16 @@ def chapter_needs(notebook: Any) -> list[str]:
             "pass" if re.match(r"\s*[%!]", line) else line for line in cell.source.splitlines()
         )
         try:
-            found, used = imports(ast.parse(code))
+            tree = ast.parse(code)
         except SyntaxError:
             continue
+        found, used = imports(tree)
         modules |= found
         submodules |= used
+        for node in ast.walk(tree):  # xent functions that read data another package ships
+            name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+            if name in READS_DATA_OF:
+                modules.add(READS_DATA_OF[name])
     for name in sorted(submodules):  # the top-level imports of the xent modules the code uses
         spec = importlib.util.find_spec(f"xent.{name}") if name.isidentifier() else None
         if spec is None or not spec.origin or not spec.origin.endswith(".py"):

@@ -627,3 +627,12 @@ def page_break_faults(folder: Path, target: str) -> list[tuple[str, int, str]]:
 def test_page_breaks(book: Book) -> None:
     found = page_break_faults(book.folder, TARGET)
     assert not found, found[:10]
+
+
+def test_the_pdf_figures_are_vector(pdf_build: Path) -> None:
+    """No figure of the PDF is a raster under 300 ppi (pdfimages -list)."""
+    pdf = pdf_build / f"{TARGET}.pdf"
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
+    rows = [line.split() for line in listing.stdout.splitlines()[2:]]
+    low = [r for r in rows if len(r) > 13 and min(int(r[12]), int(r[13])) < 300]
+    assert not low, f"raster images under 300 ppi in the PDF: {low}"

@@ -17,7 +17,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-import test_pdf
 from test_book_build import toc_files
 
 from conftest import ROOT
@@ -363,16 +362,7 @@ def test_a_figure_converts_to_a_vector_pdf_in_both_languages(styled: None, tmp_p
         assert ("自信息" if language == "zh_CN" else "surprisal (bits)") in text.stdout
 
 
-pdf_build = test_pdf.pdf_build  # the PDF, built once per run (test_pdf.py)
-
-
-def test_the_pdf_figures_are_vector(pdf_build: Path) -> None:
-    """No figure of the PDF is a raster under 300 ppi (pdfimages -list)."""
-    pdf = pdf_build / f"{test_pdf.TARGET}.pdf"
-    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
-    rows = [line.split() for line in listing.stdout.splitlines()[2:]]
-    low = [r for r in rows if len(r) > 13 and min(int(r[12]), int(r[13])) < 300]
-    assert not low, f"raster images under 300 ppi in the PDF: {low}"
+# The built PDF's figures are checked in tests/test_pdf.py, beside the PDF's one build.
 
 
 def test_the_pdf_prints_figures_as_the_check_assumes() -> None:

@@ -237,7 +237,10 @@
     const startup = (window.MathJax.startup = window.MathJax.startup || {});
     startup.pageReady = () => window.MathJax.startup.defaultPageReady()
       .then(fitEquations)
-      .then(release);
+      .then(release)
+      // again with MathJax's fonts in: a formula measured with a fallback font may have
+      // seemed to scroll (and become a Tab stop) though it fits
+      .then(fitEquations);
   }
   let lastWidth = window.innerWidth;
   window.addEventListener("resize", () => {
