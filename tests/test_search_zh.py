@@ -29,7 +29,8 @@ QUERIES = {
     "极大似然估计": ("04_maximum_likelihood", True),
     "信息熵": ("02_entropy", True),
     "香农熵": ("02_entropy", True),
-    "香农": ("01_information", False),
+    # chapter 1 cites him as "Shannon (1948)"; chapter 2 is the first to write 香农
+    "香农": ("02_entropy", False),
     "惊异": ("01_information", False),
     "纳特": ("01_information", False),
     "分对数": ("06_pytorch_equivalence", False),
