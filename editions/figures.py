@@ -393,12 +393,17 @@ def _size(open_tag: str) -> float:
     return float(found.group(1)) if found else 10.0
 
 
+def is_matplotlib_svg_text(svg: str) -> bool:
+    """True for the text of an SVG written by matplotlib (a chapter's figure)."""
+    return "Matplotlib v" in svg[:2000]
+
+
 def is_matplotlib_svg(path: Path) -> bool:
-    """True for an SVG written by matplotlib (a chapter's figure)."""
+    """True for an SVG file written by matplotlib (a chapter's figure)."""
     if path.suffix != ".svg" or not path.is_file():
         return False
     with path.open(encoding="utf-8", errors="replace") as handle:
-        return "Matplotlib v" in handle.read(2000)
+        return is_matplotlib_svg_text(handle.read(2000))
 
 
 def svg_to_pdf(svg_path: Path, pdf_path: Path, language: str = "en") -> list[str]:
@@ -487,7 +492,7 @@ def translate_notebook_figures(notebook: Any, language: str) -> list[str]:
             if svg is None:
                 continue
             svg = "".join(svg) if isinstance(svg, list) else svg
-            if "Matplotlib v" not in svg[:2000]:
+            if not is_matplotlib_svg_text(svg):
                 continue
             data["image/svg+xml"], lacking = translate_svg(svg, catalogue)
             missing += lacking

@@ -20,7 +20,13 @@ from test_book_build import chapter_files, page, toc_files
 from test_downloads import _links
 
 from conftest import ROOT
-from editions.figures import figure_texts, load_catalogue, needs_translation, translate
+from editions.figures import (
+    figure_texts,
+    is_matplotlib_svg_text,
+    load_catalogue,
+    needs_translation,
+    translate,
+)
 from editions.markdown import LABELS
 from editions.notebooks import SETUP_TAG, toc_chapters
 
@@ -222,7 +228,7 @@ def test_chinese_notebook_has_the_english_code_and_outputs(
         assert len(ours) == len(theirs), f"{doc}: outputs of {source[:60]!r} differ"
         for mine, its in zip(ours, theirs, strict=True):
             svg = its.get("data", {}).get("image/svg+xml", "")
-            if "Matplotlib v" not in svg[:2000]:
+            if not is_matplotlib_svg_text(svg):
                 assert mine == its, f"{doc}: outputs of {source[:60]!r} differ"
                 continue
             # A figure: its SVG with the texts translated (editions/figures.py); the same PNG,
