@@ -514,6 +514,16 @@ def test_index_and_list_of_figures(book: Book, website: list, built_site: Path) 
     assert re.search(r"cross-entropy,? (\d+, )+\d+", entries, re.I), entries[:500]
 
 
+def test_the_instructors_table_splits_no_word(book: Book) -> None:
+    """The instructors' table of exercises is set ragged right in columns that hold "Chapter 10"
+    (it printed "Chapter" over "1" and hyphenated "Exer-cise" to fill justified lines)."""
+    start = next(i for i, page in enumerate(book.layout) if "Which exercises for what" in page)
+    text = "\n".join(book.layout[start : start + 2])
+    table = text[text.index("homework", text.index("Minutes")) : text.index("Since the website")]
+    assert not re.findall(r"\w+-(?=\s)", table)
+    assert not re.findall(r"Chapter(?! \d)(?!\s+Minutes)", table)
+
+
 def test_chapter_references_give_the_number(book: Book, website: list) -> None:
     """ "see Chapter 2", not the chapter's title (which printed "...one event?.")."""
     text = _words("\n".join(book.pages))
