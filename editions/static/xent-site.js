@@ -1,31 +1,15 @@
 /* The website for keyboard, screen-reader and phone readers (loaded on every page by
- * editions/website.py, after MathJax's configuration).
- *
- * - The colour theme is resolved before the page is laid out (see below).
- * - A display equation still too wide for its column is a named Tab stop while it scrolls.
- * - The search page's two search fields get different ids.
- * - Display equations fit their column: a formula wider than the column is set smaller, down
- *   to MIN_SCALE of its size (its text stays above 11 px); only a formula still too wide then
- *   scrolls in its box. It is done as MathJax typesets (before the page is painted, so nothing
- *   shifts) and again whenever an equation's block changes width (a resized window, an opened
- *   solution).
- * - Escape in the search field gives focus back to where the reader was (the theme drops it
- *   on the page's body, and the next Tab starts over at the top of the page).
- * - The button of a collapsible block (a solution, a dropdown) is named by its title ("Solution
- *   to Exercise 5.1"), in the page's language, instead of the toggle's English "Toggle hidden
- *   content".
+ * editions/website.py, after MathJax's configuration): the colour theme resolved before the
+ * first layout; display equations fitted to their column (down to MIN_SCALE, then scrolling
+ * in their box as a named Tab stop), as MathJax typesets and when their block changes width;
+ * room kept for each formula until it is typeset; distinct ids for the search page's two
+ * fields; Escape from search returns focus; collapsible blocks' buttons named by their title.
  */
 (() => {
   "use strict";
 
-  // ---- the colour theme, resolved before the page is first laid out ------------------------
-  // The theme's head script sets data-theme="auto" for a reader who never chose a theme; its
-  // own script resolves that to "light" or "dark" only at DOMContentLoaded, after the first
-  // paint. Until then none of its theme variables is defined, so a declaration such as inline
-  // code's `border: 1px solid var(--pst-color-border)` is invalid and draws no border: every
-  // inline code was 2 px narrower, and when the theme arrived lines with code rewrapped (a
-  // layout shift of 0.08-0.09 on pages with much inline code near the top, en ch6, zh ch4).
-  // This script runs in the head, before the body is parsed: the same choice, made now.
+  // The theme resolves data-theme="auto" only at DOMContentLoaded; until then inline code has
+  // no border (undefined colour), and lines rewrapped when it came (layout shift 0.09, ch6).
   const root = document.documentElement;
   if (root.dataset.theme !== "light" && root.dataset.theme !== "dark") {
     root.dataset.theme = window.matchMedia("(prefers-color-scheme: dark)").matches
@@ -53,12 +37,8 @@
     }
   }
 
-  // A formula set at MIN_SCALE can still be a pixel or two wider than its box (en (12.5), zh
-  // (4.7) on a 390 px phone: 359 px in 358). Such a box scrolls by a pixel: axe-core (whose
-  // full run counts any overflow, its scroll test being memoised with the smaller margin of
-  // another rule) then wants a Tab stop, while nothing is hidden from the reader. A formula that
-  // would overflow by at most SLACK_PX is set that little smaller instead (below MIN_SCALE by
-  // under 1 % of its size), so every formula either fits or scrolls visibly and is marked.
+  // A formula over by <= SLACK_PX (at MIN_SCALE, 359 px in 358) is set that little smaller:
+  // a 1 px scroll is no Tab stop (markScrolling) but axe-core wants one.
   const SLACK_PX = 4;
   function fit(eq) {
     const math = eq.querySelector(":scope > mjx-math");
@@ -66,7 +46,7 @@
     math.style.fontSize = "";
     const style = getComputedStyle(eq);
     const room = eq.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    if (room <= 0) return;  // not shown (in a closed block): fitted when it is (watchWidth)
+    if (room <= 0) return;  // not shown: fitted when it is (watchWidth)
     const need = math.getBoundingClientRect().width;
     let scale = 1;
     if (need > room + 0.5) {
@@ -83,9 +63,7 @@
     markScrolling(eq);
   }
   const DISPLAY = '.bd-article div.math > mjx-container[display="true"]';
-  // Each equation's block is watched for a new width (a window resized or turned, a closed
-  // solution or tab opened: its formula had no room to measure before); its formula is fitted
-  // again then. Only the width counts: fitting changes a block's height, never its width.
+  // Refitted when its block changes width (a resized window, an opened solution).
   const widths = new WeakMap();
   const watchWidth = typeof ResizeObserver === "function" ? new ResizeObserver((entries) => {
     for (const entry of entries) {
@@ -107,14 +85,10 @@
   }
 
   // ---- room for each formula before MathJax has typeset it ---------------------------------
-  // MathJax typesets after the page is first painted; a formula's TeX source is wider than the
-  // typeset formula (and a display's source is one line of text), so every line with a formula
-  // used to rewrap and the text below moved: a layout shift of 0.15 (desktop) about a second
-  // after the page appeared. As each formula is parsed, its TeX is measured roughly
-  // (texSize below, in em of the surrounding text, calibrated on the book's formulas in
-  // Chromium: inline widths within about 10 %) and the source is hidden in a box of that size
-  // (class xent-pending, xent-site.css) until MathJax has put the formula in its place and
-  // loaded its fonts (release). The text is readable from the first paint.
+  // MathJax typesets after the first paint; the TeX source is wider than the formula, so lines
+  // rewrapped when it came (layout shift 0.15). Each formula's TeX, as it is parsed, is hidden
+  // in a box of its estimated size (texSize; inline widths within about 10 %; class
+  // xent-pending, xent-site.css) until MathJax has typeset it and loaded its fonts (release).
   // ---- an estimate of a formula's typeset size, from its TeX -------------------------------
   const WIDE = { m: 0.88, w: 0.72, M: 0.97, W: 1.05, i: 0.35, j: 0.41, l: 0.3, f: 0.49, t: 0.36 };
   const REL = new Set(["le", "ge", "leq", "geq", "ne", "neq", "approx", "sim", "equiv", "to",
@@ -229,9 +203,7 @@
       el.style.setProperty("--xent-h", `${height.toFixed(2)}em`);
     } else {
       el.style.setProperty("--xent-w", `${(texSize(tex, false)[0] * INLINE_SCALE).toFixed(2)}em`);
-      // Its height above and depth below the baseline (em), which can make its line taller:
-      // measured on the book's typeset formulas (a parenthesis 1.02 and 0.38, a subscript
-      // after one 0.44, a letter x 0.63 and 0.08).
+      // height above and depth below the baseline (em), measured on the book's formulas
       const words = tex.replace(/\\(?:operatorname|mathrm|text)\{[^{}]*\}/g, "x");
       const fraction = /\\[dt]?frac/.test(tex);
       const paren = /[()[\]|]|\\(left|right|Vert|vert|mid|log|\{|\})/.test(tex);
@@ -245,8 +217,8 @@
     }
     el.classList.add("xent-pending");
   }
-  // The typeset formulas take their room once MathJax's fonts have loaded: laid out before,
-  // with a fallback font's line heights, a formula made its line 2 px taller for a moment.
+  // The typeset formulas take their room once MathJax's fonts have loaded (a fallback font's
+  // line heights made a line 2 px taller for a moment).
   function release() {
     void document.body.offsetHeight;  // lay the formulas out: their fonts start loading
     const loaded = Promise.race([document.fonts.ready, new Promise((r) => setTimeout(r, 3000))]);
@@ -284,15 +256,13 @@
     });
   }
 
-  // MathJax (configured by the inline script before this one, loaded after it): fit the
-  // equations in the same task that puts the typeset formulas into the page.
+  // Fit the equations in the task that puts the typeset formulas into the page.
   if (window.MathJax && typeof window.MathJax === "object") {
     const startup = (window.MathJax.startup = window.MathJax.startup || {});
     startup.pageReady = () => window.MathJax.startup.defaultPageReady()
       .then(fitEquations)
       .then(release)
-      // again with MathJax's fonts in: a formula measured with a fallback font may have
-      // seemed to scroll (and become a Tab stop) though it fits
+      // again with MathJax's fonts in (with a fallback font a formula may seem to scroll)
       .then(fitEquations);
   }
   // Escape from search: focus goes back to what had it before the search field.
@@ -316,8 +286,8 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => {
-    // The search page has two search fields with one id (the page's own and the theme's
-    // search dialog); the dialog's gets its own (nothing refers to either by id).
+    // The search page's two fields (its own, the theme's dialog) share an id: the dialog's
+    // gets its own (nothing refers to either).
     const fields = document.querySelectorAll('[id="search-input"]');
     if (fields.length > 1) {
       fields.forEach((field) => {
