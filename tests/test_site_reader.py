@@ -266,3 +266,41 @@ def test_search_snippets_start_at_a_match_not_at_the_objectives(
     assert not objectives, f"{query!r}: snippets open with the objectives box: {objectives[:3]}"
     unmatched = [s[:60] for s in snippets if not any(w in s.lower()[:160] for w in words)]
     assert not unmatched, f"{query!r}: snippets without the query near their start: {unmatched[:3]}"
+
+
+# ---- the colour theme before the first layout ------------------------------------------------
+
+# Recorded as the parser finishes, before any DOMContentLoaded handler (the theme's own script
+# resolved "auto" only there): the theme the page shows and the border of its first inline code.
+THEME_AT_PARSE_JS = """
+window.__xentAtParse = null;
+document.addEventListener('readystatechange', () => {
+  if (document.readyState !== 'interactive' || window.__xentAtParse) return;
+  const code = document.querySelector('article code.literal');
+  window.__xentAtParse = {theme: document.documentElement.dataset.theme,
+    border: code ? getComputedStyle(code).borderLeftWidth : null};
+});
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_theme_is_resolved_before_the_page_is_laid_out(
+    site: SiteServer, browser: Any, scheme: str
+) -> None:
+    """A reader who never chose a theme gets the system's from the first layout on. Left at
+    the head script's "auto" until DOMContentLoaded, the theme's colour variables were
+    undefined, inline code lost its 1 px border, and lines with code rewrapped when the theme
+    came (desktop layout shift 0.09 on chapter 6)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    context.add_init_script(THEME_AT_PARSE_JS)
+    try:
+        page = open_page(
+            context, f"{site.url}chapters/06_pytorch_equivalence.html", Visit(url="ch6")
+        )
+        at_parse = page.evaluate("window.__xentAtParse")
+        stored = page.evaluate("[document.documentElement.dataset.mode, localStorage.mode]")
+    finally:
+        context.close()
+    assert at_parse == {"theme": scheme, "border": "1px"}, at_parse
+    # the reader's choice stays "auto" (the theme button cycles from it)
+    assert stored == ["auto", "auto"], stored

@@ -1,20 +1,20 @@
 /* The website for keyboard, screen-reader and phone readers (loaded on every page by
- * editions/website.py, after MathJax's configuration).
- *
- * - A display equation still too wide for its column is a named Tab stop while it scrolls.
- * - The search page's two search fields get different ids.
- * - Display equations fit their column: a formula wider than the column is set smaller, down
- *   to MIN_SCALE of its size (its text stays above 11 px); only a formula still too wide then
- *   scrolls in its box. It is done as MathJax typesets (before the page is painted, so nothing
- *   shifts) and again when the window changes width.
- * - Escape in the search field gives focus back to where the reader was (the theme drops it
- *   on the page's body, and the next Tab starts over at the top of the page).
- * - The button of a collapsible block (a solution, a dropdown) is named by its title ("Solution
- *   to Exercise 5.1"), in the page's language, instead of the toggle's English "Toggle hidden
- *   content".
+ * editions/website.py, after MathJax's configuration): the colour theme resolved before the
+ * first layout; display equations fitted to their column (down to MIN_SCALE, then scrolling
+ * in their box as a named Tab stop), as MathJax typesets and when their block changes width;
+ * room kept for each formula until it is typeset; distinct ids for the search page's two
+ * fields; Escape from search returns focus; collapsible blocks' buttons named by their title.
  */
 (() => {
   "use strict";
+
+  // The theme resolves data-theme="auto" only at DOMContentLoaded; until then inline code has
+  // no border (undefined colour), and lines rewrapped when it came (layout shift 0.09, ch6).
+  const root = document.documentElement;
+  if (root.dataset.theme !== "light" && root.dataset.theme !== "dark") {
+    root.dataset.theme = window.matchMedia("(prefers-color-scheme: dark)").matches
+      ? "dark" : "light";
+  }
 
   const MIN_SCALE = 0.7;
 
@@ -37,31 +37,58 @@
     }
   }
 
+  // A formula over by <= SLACK_PX (at MIN_SCALE, 359 px in 358) is set that little smaller:
+  // a 1 px scroll is no Tab stop (markScrolling) but axe-core wants one.
+  const SLACK_PX = 4;
+  function fit(eq) {
+    const math = eq.querySelector(":scope > mjx-math");
+    if (!math) return;
+    math.style.fontSize = "";
+    const style = getComputedStyle(eq);
+    const room = eq.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (room <= 0) return;  // not shown: fitted when it is (watchWidth)
+    const need = math.getBoundingClientRect().width;
+    let scale = 1;
+    if (need > room + 0.5) {
+      scale = Math.max(MIN_SCALE, Math.floor((room / need) * 1000) / 1000);
+      math.style.fontSize = `${(scale * 100).toFixed(1)}%`;
+    }
+    for (let tries = 0; tries < 3; tries++) {
+      const over = eq.scrollWidth - eq.clientWidth;
+      if (over <= 0 || over > SLACK_PX) break;
+      const width = math.getBoundingClientRect().width;
+      scale = Math.floor(scale * ((width - over - 0.5) / width) * 1000) / 1000;
+      math.style.fontSize = `${(scale * 100).toFixed(1)}%`;
+    }
+    markScrolling(eq);
+  }
+  const DISPLAY = '.bd-article div.math > mjx-container[display="true"]';
+  // Refitted when its block changes width (a resized window, an opened solution).
+  const widths = new WeakMap();
+  const watchWidth = typeof ResizeObserver === "function" ? new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const width = Math.round(entry.contentRect.width);
+      if (widths.get(entry.target) === width) continue;
+      widths.set(entry.target, width);
+      const eq = entry.target.querySelector(':scope > mjx-container[display="true"]');
+      if (eq) fit(eq);
+    }
+  }) : null;
   function fitEquations() {
-    for (const eq of document.querySelectorAll('div.math > mjx-container[display="true"]')) {
-      const math = eq.querySelector(":scope > mjx-math");
-      if (!math) continue;
-      math.style.fontSize = "";
-      const style = getComputedStyle(eq);
-      const room = eq.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-      const need = math.getBoundingClientRect().width;
-      if (room > 0 && need > room + 0.5) {
-        const scale = Math.max(MIN_SCALE, Math.floor((room / need) * 1000) / 1000);
-        math.style.fontSize = `${(scale * 100).toFixed(1)}%`;
+    for (const eq of document.querySelectorAll(DISPLAY)) {
+      fit(eq);
+      if (watchWidth && !widths.has(eq.parentElement)) {
+        widths.set(eq.parentElement, Math.round(eq.parentElement.getBoundingClientRect().width));
+        watchWidth.observe(eq.parentElement);
       }
-      markScrolling(eq);
     }
   }
 
   // ---- room for each formula before MathJax has typeset it ---------------------------------
-  // MathJax typesets after the page is first painted; a formula's TeX source is wider than the
-  // typeset formula (and a display's source is one line of text), so every line with a formula
-  // used to rewrap and the text below moved: a layout shift of 0.15 (desktop) about a second
-  // after the page appeared. As each formula is parsed, its TeX is measured roughly
-  // (texSize below, in em of the surrounding text, calibrated on the book's formulas in
-  // Chromium: inline widths within about 10 %) and the source is hidden in a box of that size
-  // (class xent-pending, xent-site.css) until MathJax has put the formula in its place and
-  // loaded its fonts (release). The text is readable from the first paint.
+  // MathJax typesets after the first paint; the TeX source is wider than the formula, so lines
+  // rewrapped when it came (layout shift 0.15). Each formula's TeX, as it is parsed, is hidden
+  // in a box of its estimated size (texSize; inline widths within about 10 %; class
+  // xent-pending, xent-site.css) until MathJax has typeset it and loaded its fonts (release).
   // ---- an estimate of a formula's typeset size, from its TeX -------------------------------
   const WIDE = { m: 0.88, w: 0.72, M: 0.97, W: 1.05, i: 0.35, j: 0.41, l: 0.3, f: 0.49, t: 0.36 };
   const REL = new Set(["le", "ge", "leq", "geq", "ne", "neq", "approx", "sim", "equiv", "to",
@@ -176,9 +203,7 @@
       el.style.setProperty("--xent-h", `${height.toFixed(2)}em`);
     } else {
       el.style.setProperty("--xent-w", `${(texSize(tex, false)[0] * INLINE_SCALE).toFixed(2)}em`);
-      // Its height above and depth below the baseline (em), which can make its line taller:
-      // measured on the book's typeset formulas (a parenthesis 1.02 and 0.38, a subscript
-      // after one 0.44, a letter x 0.63 and 0.08).
+      // height above and depth below the baseline (em), measured on the book's formulas
       const words = tex.replace(/\\(?:operatorname|mathrm|text)\{[^{}]*\}/g, "x");
       const fraction = /\\[dt]?frac/.test(tex);
       const paren = /[()[\]|]|\\(left|right|Vert|vert|mid|log|\{|\})/.test(tex);
@@ -192,8 +217,8 @@
     }
     el.classList.add("xent-pending");
   }
-  // The typeset formulas take their room once MathJax's fonts have loaded: laid out before,
-  // with a fallback font's line heights, a formula made its line 2 px taller for a moment.
+  // The typeset formulas take their room once MathJax's fonts have loaded (a fallback font's
+  // line heights made a line 2 px taller for a moment).
   function release() {
     void document.body.offsetHeight;  // lay the formulas out: their fonts start loading
     const loaded = Promise.race([document.fonts.ready, new Promise((r) => setTimeout(r, 3000))]);
@@ -231,24 +256,15 @@
     });
   }
 
-  // MathJax (configured by the inline script before this one, loaded after it): fit the
-  // equations in the same task that puts the typeset formulas into the page.
+  // Fit the equations in the task that puts the typeset formulas into the page.
   if (window.MathJax && typeof window.MathJax === "object") {
     const startup = (window.MathJax.startup = window.MathJax.startup || {});
     startup.pageReady = () => window.MathJax.startup.defaultPageReady()
       .then(fitEquations)
       .then(release)
-      // again with MathJax's fonts in: a formula measured with a fallback font may have
-      // seemed to scroll (and become a Tab stop) though it fits
+      // again with MathJax's fonts in (with a fallback font a formula may seem to scroll)
       .then(fitEquations);
   }
-  let lastWidth = window.innerWidth;
-  window.addEventListener("resize", () => {
-    if (window.innerWidth === lastWidth) return; // a phone's toolbar, not a new width
-    lastWidth = window.innerWidth;
-    requestAnimationFrame(fitEquations);
-  });
-
   // Escape from search: focus goes back to what had it before the search field.
   let beforeSearch = null;
   document.addEventListener("focusin", (event) => {
@@ -270,8 +286,8 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => {
-    // The search page has two search fields with one id (the page's own and the theme's
-    // search dialog); the dialog's gets its own (nothing refers to either by id).
+    // The search page's two fields (its own, the theme's dialog) share an id: the dialog's
+    // gets its own (nothing refers to either).
     const fields = document.querySelectorAll('[id="search-input"]');
     if (fields.length > 1) {
       fields.forEach((field) => {
