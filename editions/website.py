@@ -52,6 +52,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -189,13 +190,38 @@ PAGE_FIXES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+#: An inline formula as Sphinx writes it: its TeX, HTML-escaped, between ``\\(`` and ``\\)``.
+INLINE_MATH = re.compile(r'<span class="math notranslate nohighlight">\\\((.*?)\\\)</span>', re.S)
+
+
+def mark_formula_sizes(html: str, sizes: dict[str, list[float]]) -> str:
+    """Give each inline formula whose TeX ``sizes`` holds (editions.formula_widths) its typeset
+    width, height and depth in ex of the surrounding text, as ``data-xent="w h d"``: the room
+    xent-site.js keeps for it until MathJax has typeset it."""
+
+    from editions.formula_widths import attribute
+
+    def mark(match: re.Match[str]) -> str:
+        size = sizes.get(unescape(match[1]).strip())
+        if size is None:
+            return match[0]
+        value = attribute(size)
+        return match[0].replace('nohighlight">', f'nohighlight" data-xent="{value}">', 1)
+
+    return INLINE_MATH.sub(mark, html)
+
+
 def fix_pages(app: Sphinx, exception: Exception | None) -> None:
-    """Apply ``PAGE_FIXES`` to every written page (both languages' builds)."""
+    """Apply ``PAGE_FIXES`` to every written page (both languages' builds), and give each
+    inline formula its measured size (:func:`mark_formula_sizes`)."""
     if exception is not None or app.builder.format != "html":
         return
+    from editions.formula_widths import load
+
+    sizes = load()
     for page in Path(app.outdir).rglob("*.html"):
         html = page.read_text(encoding="utf-8")
-        fixed = html
+        fixed = mark_formula_sizes(html, sizes)
         for pattern, replacement in PAGE_FIXES:
             fixed = pattern.sub(replacement, fixed)
         if fixed != html:

@@ -63,6 +63,7 @@ from test_book_build import toc_files
 from test_site_browser import SITES, SiteServer
 
 from conftest import CHROMIUM_ARGS, chromium_path, patience
+from editions import formula_widths
 
 #: The smallest text a demo may show on a phone, in CSS px.
 MIN_TEXT_PX = 11.0
@@ -386,6 +387,8 @@ class Audit:
     foreign: list[str] = field(default_factory=list)
     kib: dict[str, float] = field(default_factory=dict)
     math: int = 0
+    #: Each shown inline formula on a desktop: TeX, typeset size (em), its span's data-xent.
+    formulas: list[list[Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     #: A step that failed (a timeout, a crash): the page's tests fail with it.
     failure: str = ""
@@ -490,6 +493,7 @@ async def read_load(
         await page.evaluate(FOCUS_INIT_JS)
         if screen == "desktop":
             audit.duplicate_ids = await page.evaluate(DUPLICATE_IDS_JS)
+            audit.formulas = await page.evaluate(formula_widths.MEASURE_JS)
         if screen == "phone":
             audit.equations = await page.evaluate(EQUATIONS_JS)
             demo = await page.evaluate(DEMO_JS, MIN_TEXT_PX)
@@ -697,6 +701,17 @@ def test_page_load_shifts_no_layout(audits: dict[str, Audit], key: str) -> None:
         pytest.xfail(f"{key}: layout shift {', '.join(known)}: {KNOWN_SHIFTS[key][0]}")
 
 
+def test_formulas_keep_their_typeset_room(audits: dict[str, Audit], key: str) -> None:
+    """Each inline formula's room before MathJax typesets it (data-xent, from the table
+    editions/data/formula_widths.json) is its typeset width, height and depth."""
+    audit = read(audits, key)
+    stale = formula_widths.stale(audit.formulas, formula_widths.load())
+    assert not stale, (
+        f"{key}: {len(stale)} inline formulas have no or a stale stored size, e.g. {stale[:3]}; "
+        "run `python -m editions.formula_widths <built site>/_build/html` and build again"
+    )
+
+
 def test_page_weight_within_budget(audits: dict[str, Audit], key: str) -> None:
     audit = read(audits, key)
     budget = MAX_PAGE_KIB if audit.math else MAX_PAGE_NO_MATH_KIB
@@ -765,6 +780,7 @@ def summary(results: dict[str, Audit]) -> dict[str, Any]:
             "requests": {s: len(r) for s, r in a.requests.items()},
             "kib": a.kib,
             "math": a.math,
+            "formulas_stale": len(formula_widths.stale(a.formulas, formula_widths.load())),
             "errors": a.errors[:2],
             "seconds": a.seconds,
         }
