@@ -87,9 +87,8 @@
   // ---- room for each formula before MathJax has typeset it ---------------------------------
   // MathJax typesets after the first paint; the TeX source is wider than the formula, so lines
   // rewrapped when it came (layout shift 0.15). Each formula's TeX, as it is parsed, is hidden
-  // in a box of its typeset size (measured, data-xent; else estimated by texSize, inline widths
-  // within about 10 %; class xent-pending, xent-site.css) until MathJax has typeset it and
-  // loaded its fonts (release).
+  // in a box of its size (data-xent, else texSize's estimate; class xent-pending) until
+  // MathJax has typeset it and loaded its fonts (release).
   // ---- an estimate of a formula's typeset size, from its TeX -------------------------------
   const WIDE = { m: 0.88, w: 0.72, M: 0.97, W: 1.05, i: 0.35, j: 0.41, l: 0.3, f: 0.49, t: 0.36 };
   const REL = new Set(["le", "ge", "leq", "geq", "ne", "neq", "approx", "sim", "equiv", "to",
@@ -203,8 +202,7 @@
         + 0.25 * (rows.length - 1) + 1.2;
       el.style.setProperty("--xent-h", `${height.toFixed(2)}em`);
     } else if (el.dataset.xent) {
-      // its typeset width, height and depth, measured (editions/formula_widths.py), in ex of
-      // the text around it: MathJax scales a formula to the text's x-height
+      // typeset width, height, depth in ex (editions/formula_widths.py)
       const [w, a, d] = el.dataset.xent.split(" ");
       el.style.setProperty("--xent-w", `${w}ex`);
       el.style.setProperty("--xent-a", `${a}ex`);
