@@ -27,6 +27,9 @@ Loaded by _config.yml (``sphinx: extra_extensions``). It does these things:
   collapses the sidebar on a desktop (0.16 turned it into a pop-up; 0.17's second header
   leaves the phone button dead). Prose tables become cards on a phone; on a desktop the
   sidebars are narrower so an 85-character printed table fits the main column.
+* **Formulas keep their room.** Each inline formula's span carries its typeset size, measured
+  once (:func:`mark_formula_sizes`, ``editions/formula_widths.py``), which xent-site.js keeps
+  for it until MathJax has typeset it; the stylesheet is served without its comments.
 * **No glue in the code cells.** myst-nb's ``glue(...)`` calls (and ``from myst_nb import
   glue``) carry the computed numbers into the prose; they are the build's bookkeeping, not the
   chapter's code. :class:`HideGlue` drops them from every code cell the site shows (with
@@ -190,36 +193,48 @@ PAGE_FIXES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-#: An inline formula as Sphinx writes it: its TeX, HTML-escaped, between ``\\(`` and ``\\)``.
-INLINE_MATH = re.compile(r'<span class="math notranslate nohighlight">\\\((.*?)\\\)</span>', re.S)
+#: An inline formula as Sphinx writes it: its TeX, HTML-escaped, between ``\\(`` and ``\\)``
+#: (with the size an earlier build gave it, if any).
+INLINE_MATH = re.compile(
+    r'<span class="math notranslate nohighlight"(?: data-xent="[^"]*")?>\\\((.*?)\\\)</span>', re.S
+)
 
 
 def mark_formula_sizes(html: str, sizes: dict[str, list[float]]) -> str:
     """Give each inline formula whose TeX ``sizes`` holds (editions.formula_widths) its typeset
     width, height and depth in ex of the surrounding text, as ``data-xent="w h d"``: the room
     xent-site.js keeps for it until MathJax has typeset it."""
-
     from editions.formula_widths import attribute
 
     def mark(match: re.Match[str]) -> str:
         size = sizes.get(unescape(match[1]).strip())
-        if size is None:
-            return match[0]
-        value = attribute(size)
-        return match[0].replace('nohighlight">', f'nohighlight" data-xent="{value}">', 1)
+        value = "" if size is None else f' data-xent="{attribute(size)}"'
+        return f'<span class="math notranslate nohighlight"{value}>\\({match[1]}\\)</span>'
 
     return INLINE_MATH.sub(mark, html)
 
 
+#: A comment in the site's stylesheet (none is inside a string).
+CSS_COMMENT = re.compile(r"/\*.*?\*/\n?", re.S)
+
+
 def fix_pages(app: Sphinx, exception: Exception | None) -> None:
-    """Apply ``PAGE_FIXES`` to every written page (both languages' builds), and give each
-    inline formula its measured size (:func:`mark_formula_sizes`)."""
+    """Apply :func:`fix_site` to the written site (both languages' builds)."""
     if exception is not None or app.builder.format != "html":
         return
+    fix_site(Path(app.outdir))
+
+
+def fix_site(outdir: Path) -> None:
+    """Apply ``PAGE_FIXES`` to every page under ``outdir``, give each inline formula its
+    measured size (:func:`mark_formula_sizes`), and serve the site's stylesheet without its
+    comments (they are for its readers in editions/static; 2 KiB gzipped on every page)."""
     from editions.formula_widths import load
 
+    for css in outdir.rglob(f"_static/{STYLESHEET}"):
+        css.write_text(CSS_COMMENT.sub("", css.read_text(encoding="utf-8")), encoding="utf-8")
     sizes = load()
-    for page in Path(app.outdir).rglob("*.html"):
+    for page in outdir.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         fixed = mark_formula_sizes(html, sizes)
         for pattern, replacement in PAGE_FIXES:

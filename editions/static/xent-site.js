@@ -201,25 +201,14 @@
       const height = rows.reduce((h, row) => h + ROW[texSize(row, true)[1]], 0)
         + 0.25 * (rows.length - 1) + 1.2;
       el.style.setProperty("--xent-h", `${height.toFixed(2)}em`);
-    } else if (el.dataset.xent) {
-      // typeset width, height, depth in ex (editions/formula_widths.py)
-      const [w, a, d] = el.dataset.xent.split(" ");
-      el.style.setProperty("--xent-w", `${w}ex`);
-      el.style.setProperty("--xent-a", `${a}ex`);
-      el.style.setProperty("--xent-d", `${d}ex`);
     } else {
-      el.style.setProperty("--xent-w", `${(texSize(tex, false)[0] * INLINE_SCALE).toFixed(2)}em`);
-      // height above and depth below the baseline (em), measured on the book's formulas
-      const words = tex.replace(/\\(?:operatorname|mathrm|text)\{[^{}]*\}/g, "x");
-      const fraction = /\\[dt]?frac/.test(tex);
-      const paren = /[()[\]|]|\\(left|right|Vert|vert|mid|log|\{|\})/.test(tex);
-      const sub = tex.includes("_");
-      const descent = /[gjpqy,;]|\\(rho|beta|gamma|eta|mu|xi|phi|psi|chi|zeta)\b/.test(words);
-      const depth = fraction ? 0.6 : paren ? (sub ? 0.44 : 0.38) : descent || sub ? 0.31 : 0.1;
-      const height = fraction ? 1.3 : tex.includes("^") ? 1.15
-        : paren || /[A-Z0-9]|\\[a-zA-Z]/.test(tex) ? 1.02 : 0.75;
-      el.style.setProperty("--xent-d", `${depth}em`);
-      el.style.setProperty("--xent-a", `${height}em`);
+      // width, height, depth: measured, in ex (data-xent, editions/formula_widths.py), else
+      // estimated, in em (the height of a fraction or of a bracket)
+      const frac = /\\[dt]?frac/.test(tex);
+      const size = el.dataset.xent ? el.dataset.xent.split(" ").map((v) => `${v}ex`)
+        : [`${(texSize(tex, false)[0] * INLINE_SCALE).toFixed(2)}em`,
+          frac ? "1.3em" : "1.02em", frac ? "0.6em" : "0.38em"];
+      ["w", "a", "d"].forEach((k, i) => el.style.setProperty(`--xent-${k}`, size[i]));
     }
     el.classList.add("xent-pending");
   }
