@@ -1,17 +1,18 @@
 """Each inline formula's typeset size, measured once, so a page keeps exactly its room.
 
-MathJax typesets after the page's first paint. Until it has, ``static/xent-site.js`` keeps
-each inline formula's TeX out of sight in a box of the typeset formula's size, so the text
-around it does not rewrap when the formula comes (a layout shift; a Chinese line breaks
-between any two characters, so even a 2 px error rewrapped chapter 4's paragraphs). MathJax's
-CHTML output sizes a formula from its own font data: its width, height and depth in the
-formula's em are a function of its TeX alone. The formula's em is the surrounding text's size
-times MathJax's scale, which matches the text's x-height (``matchFontHeight``): the TeX
-fonts' x-height is 0.442 em, so a formula of width ``w`` em is ``w / 0.442`` ex of the text
-around it. That is what the table stores (:data:`TABLE`: TeX -> [width, height above the
-baseline, depth below it], in ex of the surrounding text) and what
-:func:`editions.website.mark_formula_sizes` writes into each inline formula's ``data-xent``
-at build time; a formula not in the table gets xent-site.js's estimate from its TeX.
+MathJax typesets after the page's first paint. Until it has, ``static/xent-site.js`` keeps each
+inline formula's TeX out of sight in a box of the typeset formula's size, so the text around it
+does not rewrap when the formula comes (a layout shift; a Chinese line breaks between any two
+characters, so even a 2 px error rewrapped chapter 4's paragraphs). MathJax's CHTML output
+sizes a formula from its own font data: its width, height and depth in the formula's em are a
+function of its TeX alone (once xent-site.css gives every page the script spacing that MathJax
+3.2 sets only on pages with an msubsup). The formula's em is the surrounding text's size times
+MathJax's scale, which matches the text's x-height (``matchFontHeight``): the TeX fonts'
+x-height is 0.442 em, so a formula of width ``w`` em is ``w / 0.442`` ex of the text around it.
+That is what the table stores (:data:`TABLE`: TeX -> [width, height above the baseline, depth
+below it], in ex of the surrounding text) and what :func:`editions.website.mark_formula_sizes`
+writes into each inline formula's ``data-xent`` at build time; a formula not in the table gets
+xent-site.js's estimate from its TeX.
 
 Regenerate the table after adding or changing inline formulas (the audit,
 tests/test_a11y.py, fails while it is stale)::
