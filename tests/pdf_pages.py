@@ -38,6 +38,7 @@ class Line:
     bottom: float
     code: bool
     height: float
+    left: float = 0.0
 
 
 def _is_code(words: list[tuple[str, float]], height: float) -> bool:
@@ -68,7 +69,8 @@ def pages(pdf: Path) -> list[list[Line]]:
                 for w in line.iter(f"{NS}word")
             ]
             text = " ".join(t for t, _ in words)
-            lines.append(Line(text, top, bottom, _is_code(words, bottom - top), bottom - top))
+            code = _is_code(words, bottom - top)
+            lines.append(Line(text, top, bottom, code, bottom - top, float(line.get("xMin"))))
         lines.sort(key=lambda x: x.top)
         out.append(lines)
     return out
@@ -98,7 +100,9 @@ def faults(pdf: Path) -> list[tuple[str, int, str]]:
         opening = bool(following) and following[0].height > 15  # a chapter or part opens next
         if len(lines) <= 3:  # a part's title page
             continue
-        if EXERCISE.match(last.text):
+        # an exercise's header starts at the text's left edge (not in a table's cell)
+        margin = min(line.left for line in lines)
+        if EXERCISE.match(last.text) and last.left - margin < 40:
             found.append(("exercise header at a page foot", page, last.text))
         if last.height > 12.5 and HEADING.match(last.text):
             found.append(("heading at a page foot", page, last.text))
