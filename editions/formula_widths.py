@@ -28,15 +28,13 @@ typeset and the fonts have loaded.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
-import shutil
 import statistics
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from editions.serve import StaticServer, chromium_path
 
 #: The stored table: TeX (as MathJax reads it, stripped) -> [width, height, depth] in ex.
 TABLE = Path(__file__).with_name("data") / "formula_widths.json"
@@ -80,11 +78,6 @@ async () => {
 """
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 def pages(site: Path) -> list[Path]:
     """The built pages (both languages) that hold an inline formula."""
     return sorted(
@@ -100,38 +93,26 @@ def measure(site: Path) -> dict[str, list[list[float]]]:
     """Every shown inline formula's [width, height, depth] in its own em, per TeX, per page."""
     from playwright.sync_api import sync_playwright
 
-    chromium = next(
-        (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p),
-        None,
-    )
+    chromium = chromium_path()
     if chromium is None:
         raise SystemExit("measuring formulas needs Chromium (apt-get install chromium)")
-    handler = functools.partial(_Quiet, directory=str(site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     sizes: dict[str, list[list[float]]] = {}
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
-            )
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.set_default_timeout(300_000)
-            context.set_default_navigation_timeout(300_000)
-            page = context.new_page()
-            root = f"http://127.0.0.1:{httpd.server_address[1]}/"
-            for path in pages(site):
-                page.goto(root + path.relative_to(site).as_posix(), wait_until="load")
-                if not page.evaluate("() => !!(window.MathJax && MathJax.startup)"):
-                    continue
-                for tex, *size, _ in page.evaluate(MEASURE_JS):
-                    sizes.setdefault(tex, []).append(size)
-                print(f"{path.relative_to(site)}: {len(sizes)} formulas so far", file=sys.stderr)
-            browser.close()
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with StaticServer(site) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(300_000)
+        context.set_default_navigation_timeout(300_000)
+        page = context.new_page()
+        for path in pages(site):
+            page.goto(server.root + path.relative_to(site).as_posix(), wait_until="load")
+            if not page.evaluate("() => !!(window.MathJax && MathJax.startup)"):
+                continue
+            for tex, *size, _ in page.evaluate(MEASURE_JS):
+                sizes.setdefault(tex, []).append(size)
+            print(f"{path.relative_to(site)}: {len(sizes)} formulas so far", file=sys.stderr)
+        browser.close()
     return sizes
 
 

@@ -29,7 +29,9 @@ Loaded by _config.yml (``sphinx: extra_extensions``). It does these things:
   sidebars are narrower so an 85-character printed table fits the main column.
 * **Formulas keep their room.** Each inline formula's span carries its typeset size, measured
   once (:func:`mark_formula_sizes`, ``editions/formula_widths.py``), which xent-site.js keeps
-  for it until MathJax has typeset it; the stylesheet is served without its comments.
+  for it until MathJax has typeset it; a table is kept out of sight while the parser is
+  inside it (its columns widen as later rows arrive); the stylesheet is served without its
+  comments.
 * **No glue in the code cells.** myst-nb's ``glue(...)`` calls (and ``from myst_nb import
   glue``) carry the computed numbers into the prose; they are the build's bookkeeping, not the
   chapter's code. :class:`HideGlue` drops them from every code cell the site shows (with

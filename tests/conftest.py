@@ -16,7 +16,6 @@ from __future__ import annotations
 import atexit
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ from typing import Any
 import pytest
 from filelock import FileLock
 from hypothesis import HealthCheck, settings
+
+from editions.serve import chromium_path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -267,12 +268,6 @@ def site_zh(built_site: Path) -> Iterator[Any]:
 def built_site_zh(built_site: Path) -> Path:
     """The Chinese site of the same build (简体中文版)."""
     return built_site / "zh"
-
-
-def chromium_path() -> str | None:
-    """Debian's Chromium, if installed (or, on a GitHub runner, its preinstalled Chrome)."""
-    names = ("chromium", "chromium-browser", "google-chrome")
-    return next((path for path in map(shutil.which, names) if path), None)
 
 
 class PatientBrowser:

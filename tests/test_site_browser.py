@@ -17,13 +17,10 @@ moved, a panel's CSS transitions finished, the search finished), with timeouts f
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -34,6 +31,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_book_build import toc_files
 
 from conftest import ROOT, patience
+from editions.serve import StaticServer
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PAGES = [*toc_files(), "search"]
@@ -44,34 +42,15 @@ SITES = {"en": "", "zh": "zh/"}
 SEARCHES = {"en": ("entropy", "02_entropy.html"), "zh": ("熵", "02_entropy.html")}
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    """Serve files without logging every request to stderr."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class SiteServer:
-    """A static file server for a built site on 127.0.0.1 and a random free port."""
+class SiteServer(StaticServer):
+    """A built site on 127.0.0.1 and a random free port (``editions.serve``), with the address of
+    one language's site."""
 
     def __init__(self, directory: Path, language: str = "en") -> None:
-        self.httpd = ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory))
-        )
-        self.root = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        super().__init__(directory)
         #: The site of one language: the English one at the root, the Chinese one in zh/.
         self.language = language
         self.url = self.root + SITES[language]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> SiteServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
 
 
 # What a page looks like once loaded and typeset; collected in the browser.

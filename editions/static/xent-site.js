@@ -1,9 +1,10 @@
 /* The website for keyboard, screen-reader and phone readers (loaded on every page by
  * editions/website.py, after MathJax's configuration): the colour theme resolved before the
- * first layout; display equations fitted to their column (down to MIN_SCALE, then scrolling
- * in their box as a named Tab stop), as MathJax typesets and when their block changes width;
- * room kept for each formula until it is typeset; distinct ids for the search page's two
- * fields; Escape from search returns focus; collapsible blocks' buttons named by their title.
+ * first layout; a table out of sight until it is parsed; display equations fitted to their
+ * column (down to MIN_SCALE, then scrolling in their box as a named Tab stop), as MathJax
+ * typesets and when their block changes width; room kept for each formula until it is
+ * typeset; distinct ids for the search page's two fields; Escape from search returns focus;
+ * collapsible blocks' buttons named by their title.
  */
 (() => {
   "use strict";
@@ -15,6 +16,42 @@
     root.dataset.theme = window.matchMedia("(prefers-color-scheme: dark)").matches
       ? "dark" : "light";
   }
+
+  // ---- a table out of sight until the parser has passed it ---------------------------------
+  // Its column widths depend on every row: painted half-parsed (a busy or slow reader), its
+  // columns widened as later rows came and the text in them rewrapped (layout shift 0.10 on
+  // the notation page). Out of sight (class xent-parsing), it moves nothing that is seen.
+  const held = new Set();
+  const passed = (el) => {
+    for (let node = el; node && node !== document.body; node = node.parentNode) {
+      if (node.nextSibling) return true;
+    }
+    return false;
+  };
+  const showParsed = (all) => {
+    for (const table of held) {
+      if (all || passed(table)) {
+        table.classList.remove("xent-parsing");
+        held.delete(table);
+      }
+    }
+  };
+  const parsing = new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (node.nodeName === "TABLE" && !passed(node)) {
+          node.classList.add("xent-parsing");
+          held.add(node);
+        }
+      }
+    }
+    showParsed(false);
+  });
+  parsing.observe(document.documentElement, { childList: true, subtree: true });
+  document.addEventListener("DOMContentLoaded", () => {
+    parsing.disconnect();
+    showParsed(true);
+  });
 
   const MIN_SCALE = 0.7;
 
