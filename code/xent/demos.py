@@ -146,8 +146,9 @@ _STYLE = (
     f".xent-demo text{{font-size:{MIN_TEXT_PX}px;fill:#333}}"
     # On a phone the paired p and q sliders take a row each.
     "@container (max-width:30em){.xent-demo .ctl.two{grid-template-columns:3em minmax(0,1fr) 3em}}"
-    # The website's dark mode: a dark card, light text and axes, the same data colours.
-    "[data-theme=dark] .xent-demo{background:#222;color:#ddd;border-color:#555;"
+    # The website's dark mode: a card of the figures' background (white inverted by 0.88,
+    # editions/static/xent-site.css), light text and axes, the same data colours.
+    "[data-theme=dark] .xent-demo{background:#1f1f1f;color:#ddd;border-color:#555;"
     "color-scheme:dark;& text{fill:#ccc}& :is([stroke='#333'],[stroke='#000']){stroke:#bbb}"
     "& [stroke='#ddd']{stroke:#444}" + _dark_palette() + "}"
 )
