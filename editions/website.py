@@ -216,6 +216,37 @@ def mark_formula_sizes(html: str, sizes: dict[str, list[float]]) -> str:
     return INLINE_MATH.sub(mark, html)
 
 
+#: Full-width punctuation that may not start a line (closing) or end one (opening), the rule
+#: of Chinese typesetting (行首/行尾禁则), around an inline formula.
+CLOSING_PUNCTUATION = "。，、；：？！）」』”’》〉】"
+OPENING_PUNCTUATION = "（「『“‘《〈【"
+NOBREAK = "xent-nobreak"
+_FORMULA_IN_PUNCTUATION = re.compile(
+    rf'(<span class="{NOBREAK}">)?([{OPENING_PUNCTUATION}]?)'
+    r'(<span class="math notranslate nohighlight"(?: data-xent="[^"]*")?>\\\(.*?\\\)</span>)'
+    rf"([{CLOSING_PUNCTUATION}]?)",
+    re.S,
+)
+
+
+def keep_punctuation_with_formulas(html: str) -> str:
+    r"""Hold an inline formula and the full-width punctuation next to it on one line (a span
+    of class ``xent-nobreak``): a browser breaks a line on either side of a formula, so a
+    Chinese line could start with "。" or end with "（" (49 times in 740 on a 390 px phone).
+
+    >>> formula = r'<span class="math notranslate nohighlight">\(x\)</span>'
+    >>> keep_punctuation_with_formulas(f"即{formula}。")[:33]
+    '即<span class="xent-nobreak"><span'
+    """
+
+    def hold(match: re.Match[str]) -> str:
+        if match[1] or not (match[2] or match[4]):
+            return match[0]
+        return f'<span class="{NOBREAK}">{match[2]}{match[3]}{match[4]}</span>'
+
+    return _FORMULA_IN_PUNCTUATION.sub(hold, html)
+
+
 #: A comment in the site's stylesheet (none is inside a string).
 CSS_COMMENT = re.compile(r"/\*.*?\*/\n?", re.S)
 
@@ -229,8 +260,10 @@ def fix_pages(app: Sphinx, exception: Exception | None) -> None:
 
 def fix_site(outdir: Path) -> None:
     """Apply ``PAGE_FIXES`` to every page under ``outdir``, give each inline formula its
-    measured size (:func:`mark_formula_sizes`), and serve the site's stylesheet without its
-    comments (they are for its readers in editions/static; 2 KiB gzipped on every page)."""
+    measured size (:func:`mark_formula_sizes`), keep full-width punctuation on the line of the
+    formula beside it (:func:`keep_punctuation_with_formulas`), and serve the site's stylesheet
+    without its comments (they are for its readers in editions/static; 2 KiB gzipped on every
+    page)."""
     from editions.formula_widths import load
 
     for css in outdir.rglob(f"_static/{STYLESHEET}"):
@@ -238,7 +271,7 @@ def fix_site(outdir: Path) -> None:
     sizes = load()
     for page in outdir.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
-        fixed = mark_formula_sizes(html, sizes)
+        fixed = keep_punctuation_with_formulas(mark_formula_sizes(html, sizes))
         for pattern, replacement in PAGE_FIXES:
             fixed = pattern.sub(replacement, fixed)
         if fixed != html:
