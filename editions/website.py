@@ -216,10 +216,10 @@ def mark_formula_sizes(html: str, sizes: dict[str, list[float]]) -> str:
     return INLINE_MATH.sub(mark, html)
 
 
-#: Full-width punctuation that may not start a line (closing) or end one (opening), the rule
-#: of Chinese typesetting (行首/行尾禁则), around an inline formula.
-CLOSING_PUNCTUATION = "。，、；：？！）」』”’》〉】"
-OPENING_PUNCTUATION = "（「『“‘《〈【"
+#: Punctuation that may not start a line (closing) or end one (opening) when it touches an
+#: inline formula: Chinese typesetting's rule (行首/行尾禁则), and English usage for ". , ; : ) (".
+CLOSING_PUNCTUATION = "。，、；：？！）」』”’》〉】.,;:!?)"
+OPENING_PUNCTUATION = "（「『“‘《〈【("
 NOBREAK = "xent-nobreak"
 _FORMULA_IN_PUNCTUATION = re.compile(
     rf'(<span class="{NOBREAK}">)?([{OPENING_PUNCTUATION}]?)'
@@ -230,9 +230,10 @@ _FORMULA_IN_PUNCTUATION = re.compile(
 
 
 def keep_punctuation_with_formulas(html: str) -> str:
-    r"""Hold an inline formula and the full-width punctuation next to it on one line (a span
-    of class ``xent-nobreak``): a browser breaks a line on either side of a formula, so a
-    Chinese line could start with "。" or end with "（" (49 times in 740 on a 390 px phone).
+    r"""Hold an inline formula and the punctuation that touches it on one line (a span of class
+    ``xent-nobreak``): a browser may break a line on either side of a formula, so a Chinese
+    line could start with "。" or end with "（" (49 times in 740 on a 390 px phone), and an
+    English one start with ".".
 
     >>> formula = r'<span class="math notranslate nohighlight">\(x\)</span>'
     >>> keep_punctuation_with_formulas(f"即{formula}。")[:33]

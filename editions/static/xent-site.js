@@ -121,6 +121,67 @@
     }
   }
 
+  // ---- an inline formula wider than its line ------------------------------------------------
+  // The theme clips an inline formula at its line's width (span.math: max-width 100%, overflow
+  // hidden), so a long one lost its end with no way to see it (25 formulas in English at 390
+  // px, most in solutions). It is set smaller down to MIN_SCALE, like a display equation, and
+  // if still too wide it scrolls in its box, as a named Tab stop (class xent-wide).
+  const WIDE_EX = 20;  // narrower formulas fit every line the site has (a phone's: 291 px)
+  const FORMULA = document.documentElement.lang.startsWith("zh")
+    ? "公式，可横向滚动" : "Formula, scrolls sideways";
+  const BLOCK = "p, li, dd, dt, td, th, figcaption, div";
+  function fitInline(span) {
+    const math = span.querySelector(":scope > mjx-container > mjx-math");
+    const block = span.parentElement.closest(BLOCK);
+    if (!math || !block) return;
+    math.style.fontSize = "";
+    const style = getComputedStyle(block);
+    // punctuation held to the formula (editions/website.py) takes 1 em of the line
+    const held = span.parentElement.classList.contains("xent-nobreak")
+      ? parseFloat(getComputedStyle(span).fontSize) : 0;
+    const room = block.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight) - held;
+    const need = math.getBoundingClientRect().width;
+    let scrolls = false;
+    if (room > 0 && need > room + 0.5) {
+      const scale = Math.max(MIN_SCALE, Math.floor((room / need) * 1000) / 1000);
+      math.style.fontSize = `${(scale * 100).toFixed(1)}%`;
+      scrolls = math.getBoundingClientRect().width > room + 0.5;
+    }
+    span.classList.toggle("xent-wide", scrolls);
+    if (scrolls) {
+      span.setAttribute("tabindex", "0");
+      span.setAttribute("role", "group");
+      span.setAttribute("aria-label", FORMULA);
+    } else {
+      for (const name of ["tabindex", "role", "aria-label"]) span.removeAttribute(name);
+    }
+  }
+  const long = (span) => parseFloat((span.dataset.xent || "").split(" ")[0]) > WIDE_EX
+    || !span.dataset.xent;
+  // Refitted when its block changes width (a resized window, an opened solution).
+  const watchInline = typeof ResizeObserver === "function" ? new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const width = Math.round(entry.contentRect.width);
+      if (widths.get(entry.target) === width) continue;
+      widths.set(entry.target, width);
+      for (const span of entry.target.querySelectorAll("span.math")) {
+        if (long(span) && span.parentElement.closest(BLOCK) === entry.target) fitInline(span);
+      }
+    }
+  }) : null;
+  function fitInlineFormulas() {
+    for (const span of document.querySelectorAll(".bd-article span.math")) {
+      if (!long(span)) continue;
+      fitInline(span);
+      const block = span.parentElement.closest(BLOCK);
+      if (watchInline && block && !widths.has(block)) {
+        widths.set(block, Math.round(block.getBoundingClientRect().width));
+        watchInline.observe(block);
+      }
+    }
+  }
+
   // ---- room for each formula before MathJax has typeset it ---------------------------------
   // MathJax typesets after the first paint; the TeX source is wider than the formula, so lines
   // rewrapped when it came (layout shift 0.15). Each formula's TeX, as it is parsed, is hidden
@@ -293,9 +354,11 @@
     const startup = (window.MathJax.startup = window.MathJax.startup || {});
     startup.pageReady = () => window.MathJax.startup.defaultPageReady()
       .then(fitEquations)
+      .then(fitInlineFormulas)
       .then(release)
       // again with MathJax's fonts in (with a fallback font a formula may seem to scroll)
-      .then(fitEquations);
+      .then(fitEquations)
+      .then(fitInlineFormulas);
   }
   // Escape from search: focus goes back to what had it before the search field.
   let beforeSearch = null;
