@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +31,15 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    """A threading HTTP server that says nothing when a browser hangs up during a file (it
+    left the page, or a test closed it): that is no error of the server's."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class StaticServer:
     """Serve ``directory`` on 127.0.0.1 and a random free port, in a thread, while in a
     ``with`` block; ``root`` is its address, ending in "/".
@@ -38,9 +48,7 @@ class StaticServer:
     """
 
     def __init__(self, directory: Path, handler: type[SimpleHTTPRequestHandler] = QuietHandler):
-        self.httpd = ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(handler, directory=str(directory))
-        )
+        self.httpd = _Server(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
         self.root = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

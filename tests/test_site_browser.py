@@ -53,6 +53,22 @@ class SiteServer(StaticServer):
         self.url = self.root + SITES[language]
 
 
+def test_the_server_is_quiet_when_a_browser_hangs_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A browser that leaves during a file (BrokenPipeError, ConnectionResetError) prints no
+    traceback into the test log; any other error in a request still does."""
+    with StaticServer(tmp_path) as server:
+        for error in (BrokenPipeError(), ConnectionResetError(), ValueError("a real fault")):
+            try:
+                raise error
+            except Exception:
+                server.httpd.handle_error(None, ("127.0.0.1", 1))
+    printed = capsys.readouterr().err
+    assert "BrokenPipeError" not in printed and "ConnectionResetError" not in printed, printed
+    assert "ValueError: a real fault" in printed, printed
+
+
 # What a page looks like once loaded and typeset; collected in the browser.
 PAGE_STATE_JS = """
 async () => {
