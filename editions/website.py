@@ -223,8 +223,7 @@ OPENING_PUNCTUATION = "（「『“‘《〈【("
 NOBREAK = "xent-nobreak"
 _FORMULA_IN_PUNCTUATION = re.compile(
     rf'(<span class="{NOBREAK}">)?([{OPENING_PUNCTUATION}]?)'
-    r'(<span class="math notranslate nohighlight"(?: data-xent="[^"]*")?>\\\(.*?\\\)</span>)'
-    rf"([{CLOSING_PUNCTUATION}]?)",
+    rf"({INLINE_MATH.pattern})([{CLOSING_PUNCTUATION}]?)",
     re.S,
 )
 
@@ -241,9 +240,10 @@ def keep_punctuation_with_formulas(html: str) -> str:
     """
 
     def hold(match: re.Match[str]) -> str:
-        if match[1] or not (match[2] or match[4]):
+        held, opening, formula, closing = match.group(1, 2, 3, 5)  # 4: the formula's TeX
+        if held or not (opening or closing):
             return match[0]
-        return f'<span class="{NOBREAK}">{match[2]}{match[3]}{match[4]}</span>'
+        return f'<span class="{NOBREAK}">{opening}{formula}{closing}</span>'
 
     return _FORMULA_IN_PUNCTUATION.sub(hold, html)
 
@@ -261,8 +261,8 @@ def fix_pages(app: Sphinx, exception: Exception | None) -> None:
 
 def fix_site(outdir: Path) -> None:
     """Apply ``PAGE_FIXES`` to every page under ``outdir``, give each inline formula its
-    measured size (:func:`mark_formula_sizes`), keep full-width punctuation on the line of the
-    formula beside it (:func:`keep_punctuation_with_formulas`), and serve the site's stylesheet
+    measured size (:func:`mark_formula_sizes`), keep the punctuation touching a formula on
+    its line (:func:`keep_punctuation_with_formulas`), and serve the site's stylesheet
     without its comments (they are for its readers in editions/static; 2 KiB gzipped on every
     page)."""
     from editions.formula_widths import load

@@ -73,8 +73,8 @@ async () => {
                width: Math.round(r.width), height: Math.round(r.height),
                fullscreen: el.matches(FULLSCREEN) }; });
   const parsing = [...document.querySelectorAll('.xent-parsing')].map(el => el.nodeName);
-  // Full-width punctuation beside an inline formula that a line break parts from it: a
-  // closing mark that starts a line, an opening mark that ends one.
+  // Punctuation touching an inline formula that a line break parts from it: a closing mark
+  // that starts a line, an opening mark that ends one.
   const parted = [];
   const charBox = (node, i) => {
     const range = document.createRange();
