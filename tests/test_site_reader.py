@@ -73,6 +73,12 @@ async () => {
                width: Math.round(r.width), height: Math.round(r.height),
                fullscreen: el.matches(FULLSCREEN) }; });
   const parsing = [...document.querySelectorAll('.xent-parsing')].map(el => el.nodeName);
+  // Chinese characters set in italic: the browser slants them (Chinese has no italic).
+  const slanted = [...article.querySelectorAll('*')]
+    .filter(el => !el.closest('mjx-container') && getComputedStyle(el).fontStyle === 'italic'
+      && [...el.childNodes].some(n => n.nodeType === 3 && /\\p{Script=Han}/u.test(n.data)))
+    .map(el => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} `
+      + `"${el.textContent.trim().slice(0, 20)}"`);
   // Punctuation touching an inline formula that a line break parts from it: a closing mark
   // that starts a line, an opening mark that ends one.
   const parted = [];
@@ -101,7 +107,7 @@ async () => {
       }
     }
   }
-  return { glue, empty, tables, controls, parsing, parted };
+  return { glue, empty, tables, controls, parsing, parted, slanted };
 }
 """
 
@@ -375,6 +381,15 @@ def test_punctuation_stays_on_the_line_of_its_formula(reads: Any, doc: str, scre
     phone."""
     parted = reads(doc, screen)["parted"]
     assert not parted, f"{doc} ({screen}): punctuation on another line than its formula: {parted}"
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_no_chinese_is_slanted(reads: Any, doc: str) -> None:
+    """Chinese has no italic: no Chinese character is set in an italic style, which the browser
+    would fake by slanting it (a figure's or table's number "图 3.1", a proof's "证明：", both
+    slanted by the theme before). Emphasis is upright with dots (editions/zh_typesetting.py)."""
+    slanted = reads(doc, "desktop")["slanted"]
+    assert not slanted, f"{doc}: Chinese in italic: {slanted[:6]}"
 
 
 @pytest.mark.parametrize(("doc", "screen"), ON_SCREENS)
